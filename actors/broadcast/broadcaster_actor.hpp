@@ -1,0 +1,19 @@
+#pragma once
+
+/// WEBSOCKET BROADCASTER: builds dashboard frames once and fans them out to
+/// sessions.
+
+#include "actors/system/type_ids.hpp"
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+namespace xrv {
+
+/// The typed interface of the websocket broadcaster. Later issues add its work
+/// handlers; until then it only reports that it is not available.
+using broadcaster_actor = caf::typed_actor<
+  // Reports whether the component works.
+  caf::replies_to<atom::health>::with<component_health>>;
+
+} // namespace xrv

@@ -1,0 +1,18 @@
+#pragma once
+
+/// EXAM STORE: sole LMDB writer, owner of exams, patients and the work queue.
+
+#include "actors/system/type_ids.hpp"
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+namespace xrv {
+
+/// The typed interface of the exam store. Later issues add its work handlers;
+/// until then it only reports that it is not available.
+using store_actor = caf::typed_actor<
+  // Reports whether the component works.
+  caf::replies_to<atom::health>::with<component_health>>;
+
+} // namespace xrv

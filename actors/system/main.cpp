@@ -1,0 +1,194 @@
+// XRayVision: parse the configuration, spawn the actors, serve HTTP, wait for
+// SIGINT/SIGTERM, shut down in order.
+
+#include "actors/system/config.hpp"
+#include "actors/system/log.hpp"
+#include "actors/system/supervisor.hpp"
+#include "actors/system/type_ids.hpp"
+#include "http/auth.hpp"
+#include "http/context.hpp"
+#include "http/front_door.hpp"
+#include "http/server.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include <termios.h>
+#include <unistd.h>
+
+extern char** environ; // NOLINT: POSIX
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace xrv;
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return std::nullopt;
+  return std::string{std::istreambuf_iterator<char>{in}, {}};
+}
+
+std::map<std::string, std::string> xrv_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view kv{*e};
+    auto eq = kv.find('=');
+    if (kv.starts_with("XRV_") && eq != std::string_view::npos)
+      env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return env;
+}
+
+// `xrayvision hash-password`: reads a password (without echo on a terminal)
+// and prints the argon2id string to put into [users].
+int hash_password_command() {
+  const bool tty = isatty(STDIN_FILENO) != 0;
+  termios old{};
+  if (tty) {
+    std::cerr << "Password: " << std::flush;
+    tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string password;
+  std::getline(std::cin, password);
+  if (tty) {
+    tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::cerr << '\n';
+  }
+  if (password.empty()) {
+    std::cerr << "xrayvision: empty password\n";
+    return 2;
+  }
+  std::cout << http::hash_password(password) << '\n';
+  return 0;
+}
+
+struct caf_config : caf::actor_system_config {
+  explicit caf_config(const config::app_config& cfg) {
+    set("scheduler.max-threads",
+        static_cast<std::size_t>(cfg.general.worker_threads));
+    set("logger.console", caf::atom("none"));
+    add_message_types<caf::id_block::xrv>();
+  }
+};
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto cli = config::parse_command_line({argv + 1, argv + argc});
+  if (!cli) {
+    std::cerr << "xrayvision: " << cli.error().detail << "\n"
+              << "Try 'xrayvision --help'.\n";
+    return 2;
+  }
+  if (cli->help) {
+    std::cout << config::usage_text();
+    return 0;
+  }
+  if (cli->version) {
+    std::cout << "xrayvision " << XRV_VERSION << '\n';
+    return 0;
+  }
+  if (!cli->positional.empty()) {
+    if (cli->positional.front() == "hash-password")
+      return hash_password_command();
+    std::cerr << "xrayvision: unknown command " << cli->positional.front()
+              << "\n";
+    return 2;
+  }
+  auto loaded = config::load_config(*cli, xrv_environment(), read_file);
+  if (!loaded) {
+    std::cerr << "xrayvision: invalid configuration: " << loaded.error().detail
+              << '\n';
+    return 2;
+  }
+  auto cfg = std::make_shared<const config::app_config>(std::move(*loaded));
+
+  log::log_options lo;
+  lo.level = cfg->log_level;
+  lo.file = cfg->general.log_file;
+  lo.max_size_bytes = static_cast<std::size_t>(cfg->general.log_max_size_mb)
+                      << 20;
+  lo.max_files = static_cast<std::size_t>(cfg->general.log_max_files);
+  auto log_problem = log::init(lo);
+  auto lg = log::get("main");
+  lg->info("XRayVision {} starting", XRV_VERSION);
+  if (!log_problem.empty())
+    lg->error("cannot write the log file {}: {}", lo.file, log_problem);
+  for (const auto& src : cfg->sources)
+    lg->info("configuration: {}", src);
+  for (const auto& w : cfg->warnings)
+    lg->warn("configuration: {}", w);
+
+  std::error_code ec;
+  fs::create_directories(cfg->general.images_dir, ec);
+  if (ec)
+    lg->error("cannot create the images folder {}: {}", cfg->general.images_dir,
+              ec.message());
+  auto spec
+    = read_file((fs::path{cfg->general.static_dir} / "spec.json").string());
+  if (!spec)
+    lg->warn("{}/spec.json not found: /api/spec will answer 500",
+             cfg->general.static_dir);
+
+  // Every thread started from here on inherits the blocked signals; main
+  // alone waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  int exit_code = 0;
+  {
+    caf_config caf_cfg{*cfg};
+    caf::actor_system sys{caf_cfg};
+    auto handles = start_actors(sys, *cfg);
+
+    auto ctx = std::make_shared<http::app_context>();
+    ctx->sys = &sys;
+    ctx->actors = handles;
+    ctx->cfg = cfg;
+    ctx->auth = std::make_shared<http::authenticator>(cfg->users);
+    ctx->sessions = std::make_shared<http::session_table>(
+      std::chrono::hours(cfg->dashboard.session_hours), 10'000);
+    ctx->spec_json = spec.value_or("");
+    auto door = std::make_shared<const http::front_door>(ctx);
+
+    http::server_options so;
+    so.bind = cfg->dashboard.bind;
+    so.port = static_cast<unsigned short>(cfg->dashboard.port);
+    so.threads = cfg->dashboard.http_threads;
+    http::server srv{so, [door](http::request req, http::responder done) {
+                       door->handle(std::move(req), std::move(done));
+                     }};
+    auto port = srv.start();
+    if (!port) {
+      lg->error("{}", port.error().detail);
+      exit_code = 1;
+    } else {
+      lg->info("dashboard listening on http://{}:{}", so.bind, *port);
+      int sig = 0;
+      sigwait(&signals, &sig);
+      lg->info("received {}, shutting down",
+               sig == SIGINT ? "SIGINT" : "SIGTERM");
+    }
+    srv.stop(std::chrono::seconds(3));
+    stop_actors(sys, handles);
+  }
+  lg->info("stopped");
+  log::shutdown();
+  return exit_code;
+}

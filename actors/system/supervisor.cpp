@@ -1,0 +1,87 @@
+#include "actors/system/supervisor.hpp"
+
+#include "actors/limiter/limiter.hpp"
+#include "actors/system/log.hpp"
+#include "actors/system/unavailable.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
+
+namespace xrv {
+
+namespace {
+
+// Monitors the long-lived actors: one of them ending before shutdown is a
+// fault worth an error line (the process keeps serving what it can).
+caf::behavior supervisor_impl(caf::event_based_actor* self,
+                              std::vector<caf::actor_addr> children) {
+  for (auto& child : children)
+    self->monitor(child);
+  self->set_down_handler([self](caf::down_msg& msg) {
+    if (msg.reason && msg.reason != caf::exit_reason::user_shutdown)
+      log::get("main")->error("an actor stopped unexpectedly: {}",
+                              self->system().render(msg.reason));
+  });
+  return {
+    [](atom::health) {
+      return component_health{"supervisor", true, ""};
+    },
+  };
+}
+
+template <class Handle>
+void stop_one(const Handle& h) {
+  if (h)
+    caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
+}
+
+} // namespace
+
+system_handles start_actors(caf::actor_system& sys,
+                            const config::app_config& cfg) {
+  system_handles h;
+  h.store = sys.spawn(unavailable<store_actor>, std::string{"exam store"});
+  h.receiver
+    = sys.spawn(unavailable<receiver_actor>, std::string{"DICOM receiver"});
+  h.query = sys.spawn(unavailable<query_actor>, std::string{"query scheduler"});
+  h.dispatchers.push_back(
+    sys.spawn(unavailable<dispatcher_actor>, std::string{"AI dispatcher"}));
+  h.fetcher
+    = sys.spawn(unavailable<fetcher_actor>, std::string{"FHIR fetcher"});
+  h.broadcaster = sys.spawn(unavailable<broadcaster_actor>,
+                            std::string{"WebSocket broadcaster"});
+  h.notifier = sys.spawn(unavailable<notifier_actor>, std::string{"notifier"});
+  limiter_config lc;
+  lc.api_per_minute = cfg.limits.api_per_minute;
+  lc.heavy_per_minute = cfg.limits.heavy_per_minute;
+  h.limiter = sys.spawn(rate_limiter, lc, steady_now_fn{[] {
+                          return std::chrono::steady_clock::now();
+                        }});
+  std::vector<caf::actor_addr> children{
+    h.store.address(),   h.receiver.address(),    h.query.address(),
+    h.fetcher.address(), h.broadcaster.address(), h.notifier.address(),
+    h.limiter.address()};
+  for (auto& d : h.dispatchers)
+    children.push_back(d.address());
+  h.supervisor = sys.spawn(supervisor_impl, std::move(children));
+  return h;
+}
+
+void stop_actors(caf::actor_system& sys, system_handles& h) {
+  // Intake first so no new work arrives, then the workers, the store last so
+  // in-flight results are still written.
+  stop_one(h.supervisor);
+  stop_one(h.receiver);
+  stop_one(h.query);
+  for (auto& d : h.dispatchers)
+    stop_one(d);
+  stop_one(h.fetcher);
+  stop_one(h.notifier);
+  stop_one(h.broadcaster);
+  stop_one(h.limiter);
+  stop_one(h.store);
+  sys.await_all_actors_done();
+}
+
+} // namespace xrv

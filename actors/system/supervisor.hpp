@@ -1,0 +1,42 @@
+#pragma once
+
+#include "actors/ai/dispatcher_actor.hpp"
+#include "actors/broadcast/broadcaster_actor.hpp"
+#include "actors/dicom/query_actor.hpp"
+#include "actors/dicom/receiver_actor.hpp"
+#include "actors/fhir/fetcher_actor.hpp"
+#include "actors/limiter/limiter_actor.hpp"
+#include "actors/notify/notifier_actor.hpp"
+#include "actors/store/store_actor.hpp"
+#include "actors/system/config.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include <vector>
+
+namespace xrv {
+
+/// Handles of every long-lived actor, spawned by `start_actors`.
+struct system_handles {
+  store_actor store;
+  receiver_actor receiver;
+  query_actor query;
+  std::vector<dispatcher_actor> dispatchers;
+  fetcher_actor fetcher;
+  broadcaster_actor broadcaster;
+  notifier_actor notifier;
+  limiter_actor limiter;
+  /// Watches the others and logs when one ends unexpectedly.
+  caf::actor supervisor;
+};
+
+/// Spawns every actor of the design with its slice of the configuration.
+[[nodiscard]] system_handles start_actors(caf::actor_system& sys,
+                                          const config::app_config& cfg);
+
+/// Stops the actors in dependency order (intake first, the store last) and
+/// waits for them to finish.
+void stop_actors(caf::actor_system& sys, system_handles& handles);
+
+} // namespace xrv

@@ -1,0 +1,52 @@
+#pragma once
+
+// The one CAF type-ID block of XRayVision: every atom and every message type.
+// Atom texts are unique and at most 10 characters (CAF 0.17).
+
+#include "actors/system/errors.hpp"
+
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/type_id.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace xrv {
+
+/// Whether a component is up; every actor answers `atom::health` with it.
+struct component_health {
+  std::string name;
+  bool available = false;
+  std::string detail;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, component_health& x) {
+  return f(caf::meta::type_name("component_health"), x.name, x.available,
+           x.detail);
+}
+
+/// Converts an error value into a `caf::error` of the `xrv` category.
+[[nodiscard]] caf::error to_caf_error(const error& err);
+
+/// Converts any `caf::error` back into an error value (CAF's own errors such
+/// as a request timeout map onto the closest code).
+[[nodiscard]] error from_caf_error(const caf::error& err);
+
+/// The category atom of our errors inside `caf::error`.
+constexpr caf::atom_value error_category = caf::atom("xrv");
+
+} // namespace xrv
+
+CAF_BEGIN_TYPE_ID_BLOCK(xrv, caf::first_custom_type_id)
+
+  CAF_ADD_ATOM(xrv, xrv::atom, acquire, "acquire")
+  CAF_ADD_ATOM(xrv, xrv::atom, health, "health")
+  CAF_ADD_ATOM(xrv, xrv::atom, stop, "stop")
+  CAF_ADD_ATOM(xrv, xrv::atom, tick, "tick")
+
+  CAF_ADD_TYPE_ID(xrv, (xrv::component_health))
+
+CAF_END_TYPE_ID_BLOCK(xrv)
