@@ -1,0 +1,59 @@
+#include "http/responses.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace xrv::http {
+
+response json_response(unsigned status, const boost::json::value& body) {
+  response res;
+  res.status = status;
+  res.body = boost::json::serialize(body);
+  return res;
+}
+
+response error_response(unsigned status, std::string_view message) {
+  return json_response(status, boost::json::object{{"error", message}});
+}
+
+response action_error(unsigned status, std::string_view message) {
+  return json_response(status, boost::json::object{{"status", "error"},
+                                                   {"message", message},
+                                                   {"error", message}});
+}
+
+unsigned status_of(errc code) noexcept {
+  switch (code) {
+  case errc::invalid_input:
+    return 400;
+  case errc::unauthorized:
+    return 401;
+  case errc::forbidden:
+    return 403;
+  case errc::not_found:
+    return 404;
+  case errc::conflict:
+    return 409;
+  case errc::rate_limited:
+    return 429;
+  case errc::parse_error:
+    return 502;
+  case errc::not_available:
+  case errc::peer_unavailable:
+    return 503;
+  case errc::timeout:
+    return 504;
+  case errc::storage_failure:
+  case errc::internal:
+    return 500;
+  }
+  return 500;
+}
+
+response from_error(const error& err) {
+  return error_response(status_of(err.code), err.detail.empty()
+                                               ? to_string(err.code)
+                                               : std::string_view{err.detail});
+}
+
+} // namespace xrv::http

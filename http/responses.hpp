@@ -1,0 +1,30 @@
+#pragma once
+
+#include "actors/system/errors.hpp"
+#include "http/message.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <string_view>
+
+namespace xrv::http {
+
+/// A JSON response with the given status.
+[[nodiscard]] response json_response(unsigned status,
+                                     const boost::json::value& body);
+
+/// `{"error": message}` with the given status.
+[[nodiscard]] response error_response(unsigned status,
+                                      std::string_view message);
+
+/// `{"status": "error", "message": m, "error": m}`: the action routes' form
+/// (spec §5), which still carries `error` like every other error body.
+[[nodiscard]] response action_error(unsigned status, std::string_view message);
+
+/// The one place where an error value becomes an HTTP status.
+[[nodiscard]] unsigned status_of(errc code) noexcept;
+
+/// An error value as a JSON error response.
+[[nodiscard]] response from_error(const error& err);
+
+} // namespace xrv::http

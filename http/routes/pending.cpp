@@ -1,0 +1,67 @@
+// Routes of the contract whose components later issues build. Each one asks
+// the actor that will own it; while that actor reports "not available" the
+// route answers 503 with its message (never a hang, a 404 or a fake answer).
+
+#include "http/actor_bridge.hpp"
+#include "http/responses.hpp"
+#include "http/routes/routes.hpp"
+
+#include <chrono>
+#include <string>
+
+namespace xrv::http {
+
+namespace {
+
+template <class Handle>
+handler ask_health(const context_ptr& ctx, Handle handle) {
+  return [ctx, handle](request&, const path_params&, const responder& done) {
+    ask(
+      *ctx->sys, handle, std::chrono::seconds(5),
+      [done](const component_health& h) {
+        if (!h.available)
+          return done(error_response(503, h.detail));
+        done(error_response(501, h.name + " does not serve this route yet"));
+      },
+      [done](const error& err) {
+        done(from_error(err));
+      },
+      atom::health::value);
+  };
+}
+
+} // namespace
+
+void add_pending_routes(router& r, const context_ptr& ctx) {
+  const auto& a = ctx->actors;
+  const char* store_gets[] = {
+    "/api/exams",
+    "/api/exams/{uid}",
+    "/api/patients",
+    "/api/patients/{cnp}",
+    "/api/stats",
+    "/api/stats/radiologists",
+    "/api/stats/radiologists/monthly_trends",
+    "/api/stats/diagnostics",
+    "/api/stats/insights",
+    "/api/diagnostics",
+    "/api/diagnostics/monthly_trends",
+    "/api/radiologists",
+    "/api/severity",
+  };
+  for (const char* path : store_gets)
+    r.add({"GET", path, access::authenticated, ask_health(ctx, a.store)});
+  r.add({"POST", "/api/radreview", access::authenticated,
+         ask_health(ctx, a.store)});
+  r.add(
+    {"POST", "/api/requeue", access::authenticated, ask_health(ctx, a.store)});
+  r.add({"POST", "/api/dicomquery", access::admin, ask_health(ctx, a.query)});
+  r.add(
+    {"POST", "/api/getrad", access::authenticated, ask_health(ctx, a.fetcher)});
+  for (const char* path : {"/api/check", "/api/analyse", "/api/translate"})
+    r.add({"POST", path, access::authenticated,
+           ask_health(ctx, a.dispatchers.front())});
+  r.add({"GET", "/ws", access::authenticated, ask_health(ctx, a.broadcaster)});
+}
+
+} // namespace xrv::http

@@ -1,0 +1,18 @@
+#pragma once
+
+#include "http/context.hpp"
+#include "http/router.hpp"
+
+namespace xrv::http {
+
+/// HTML pages, favicon, /static/* and /images/*.
+void add_page_routes(router& r, const context_ptr& ctx);
+
+/// /healthz, /api/config, /api/spec, /api/logout.
+void add_system_routes(router& r, const context_ptr& ctx);
+
+/// Routes of the contract whose components later issues implement: each
+/// asks its actor and answers 503 while the actor is not available.
+void add_pending_routes(router& r, const context_ptr& ctx);
+
+} // namespace xrv::http
