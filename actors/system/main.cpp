@@ -131,6 +131,8 @@ int main(int argc, char** argv) {
     lg->info("configuration: {}", src);
   for (const auto& w : cfg->warnings)
     lg->warn("configuration: {}", w);
+  if (cli->translate_existing)
+    lg->warn("--translate-existing is not available in this version; ignored");
 
   std::error_code ec;
   fs::create_directories(cfg->general.images_dir, ec);
