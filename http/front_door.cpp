@@ -61,6 +61,7 @@ router build_router(const context_ptr& ctx) {
   router r;
   add_system_routes(r, ctx);
   add_page_routes(r, ctx);
+  add_exam_routes(r, ctx);
   add_pending_routes(r, ctx);
   return r;
 }

@@ -151,6 +151,10 @@ private:
                 });
     };
     try {
+      if (!srv_->handler) {
+        --srv_->in_flight;
+        return reply_and_close(503, "Server is shutting down");
+      }
       srv_->handler(std::move(req), std::move(done));
     } catch (const std::exception& e) {
       log::get("http")->error("request handler threw: {}", e.what());
@@ -322,6 +326,10 @@ void server::stop(std::chrono::milliseconds grace) {
   for (auto& t : s.threads)
     t.join();
   s.threads.clear();
+  // Operations still queued in the stopped io_context hold sessions, which
+  // hold this state: drop the handler so nothing behind it (the front door,
+  // actor handles) outlives the server.
+  s.handler = nullptr;
 }
 
 } // namespace xrv::http

@@ -1,18 +1,115 @@
 #pragma once
 
-/// EXAM STORE: sole LMDB writer, owner of exams, patients and the work queue.
+/// EXAM STORE: sole LMDB writer, owner of exams, patients and the work queue;
+/// answers every list, filter and count from its in-memory index.
 
+#include "actors/store/exam.hpp"
+#include "actors/store/exam_filter.hpp"
 #include "actors/system/type_ids.hpp"
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
 namespace xrv {
 
-/// The typed interface of the exam store. Later issues add its work handlers;
-/// until then it only reports that it is not available.
+/// A page of exams and the number that matched.
+struct exam_page {
+  std::vector<store::exam_view> exams;
+  std::uint64_t total = 0;
+};
+
+/// A page of patients and the number that matched.
+struct patient_page {
+  std::vector<store::patient_record> patients;
+  std::uint64_t total = 0;
+};
+
+/// A patient with the UIDs of their exams, newest first.
+struct patient_detail {
+  store::patient_record patient;
+  std::vector<std::string> exams;
+};
+
+/// Counters the dashboard shows (spec §6).
+struct store_counts {
+  std::uint64_t queue = 0; // queued + requeue
+  std::uint64_t check = 0;
+  std::uint64_t processing = 0;
+  std::uint64_t error = 0;
+  std::uint64_t ignore = 0;
+  std::uint64_t done = 0;
+};
+
+/// Aggregates over radiologist verdicts served by small routes.
+struct store_aggregates {
+  std::vector<std::uint64_t> severity; // index 0..10
+  std::map<std::string, std::uint64_t> diagnostics;
+  std::map<std::string, std::uint64_t> radiologists;
+};
+
+/// What an ingest did with an image.
+enum class ingest_outcome : std::uint8_t {
+  queued,    // new, or a re-sent image of an errored/ignored exam
+  duplicate, // already known and done/queued/processing/check: kept as is
+};
+
+} // namespace xrv
+
+// Store messages stay inside the process: they are never serialised.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::store::exam_view)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::store::exam_record)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::store::patient_record)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::store::ai_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::store::exam_filter)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::store::patient_filter)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::store::exam_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::exam_page)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::patient_page)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::patient_detail)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::store_counts)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::store_aggregates)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::ingest_outcome)
+
+namespace xrv {
+
+/// The typed interface of the exam store.
 using store_actor = caf::typed_actor<
+  // One exam with its patient; not_found when unknown.
+  caf::replies_to<atom::get, std::string>::with<store::exam_view>,
+  // A filtered page of exams; the flag says the caller has the `user` role.
+  caf::replies_to<atom::list, store::exam_filter, bool>::with<exam_page>,
+  // A filtered page of patients.
+  caf::replies_to<atom::patients, store::patient_filter>::with<patient_page>,
+  // One patient and their exams; not_found when unknown.
+  caf::replies_to<atom::patient, std::string>::with<patient_detail>,
+  // Records a radiologist verdict (uid, normal, reviewer login).
+  caf::replies_to<atom::review, std::string, bool,
+                  std::string>::with<store::exam_view>,
+  // Re-queues an exam for analysis; conflict while it is processing.
+  caf::replies_to<atom::requeue, std::string>::with<store::exam_view>,
+  // Adds a received image (exam + patient data from its tags).
+  caf::replies_to<atom::ingest, store::exam_record,
+                  store::patient_record>::with<ingest_outcome>,
+  // Takes the next exam to analyse (re-queued first, then queued newest or
+  // oldest first) and marks it processing; not_found when none waits.
+  caf::replies_to<atom::take, bool>::with<store::exam_view>,
+  // Ends processing: stores the AI report (when done) and the final status
+  // (done, error with reason, ignore, or queued to retry).
+  caf::replies_to<atom::finish, std::string, store::ai_report,
+                  store::exam_status, std::string>::with<store::exam_view>,
+  // Dashboard counters.
+  caf::replies_to<atom::counts>::with<store_counts>,
+  // Severity histogram, diagnoses and radiologists.
+  caf::replies_to<atom::aggregate>::with<store_aggregates>,
   // Reports whether the component works.
-  caf::replies_to<atom::health>::with<component_health>>;
+  caf::replies_to<atom::health>::with<component_health>,
+  // Daily maintenance: hot backup with retention, optional purge.
+  caf::reacts_to<atom::tick>>;
 
 } // namespace xrv

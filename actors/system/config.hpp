@@ -74,6 +74,8 @@ struct processing_config {
   bool enable_his = false;
   int query_interval = 300; // seconds
   int severity_threshold = 5;
+  int purge_days = 0; // PURGE_DAYS: drop old error/ignore exams; 0 never
+  int maintenance_hours = 24; // MAINTENANCE_HOURS: backup/purge period
 };
 
 struct limits_config {

@@ -1,6 +1,7 @@
 // XRayVision: parse the configuration, spawn the actors, serve HTTP, wait for
 // SIGINT/SIGTERM, shut down in order.
 
+#include "actors/store/exam_store.hpp"
 #include "actors/system/config.hpp"
 #include "actors/system/log.hpp"
 #include "actors/system/supervisor.hpp"
@@ -9,6 +10,8 @@
 #include "http/context.hpp"
 #include "http/front_door.hpp"
 #include "http/server.hpp"
+#include "storage/dir_lock.hpp"
+#include "storage/exam_repository.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -145,6 +148,38 @@ int main(int argc, char** argv) {
     lg->warn("{}/spec.json not found: /api/spec will answer 500",
              cfg->general.static_dir);
 
+  // The database: locked against a second process, opened, and indexed
+  // before anything listens, so a broken store stops start-up clearly.
+  auto lock = storage::dir_lock::acquire(cfg->general.db_path);
+  if (!lock) {
+    lg->error("{}", lock.error().detail);
+    return 1;
+  }
+  auto opened = storage::exam_repository::open(cfg->general.db_path);
+  if (!opened) {
+    lg->error("cannot open the database {}: {}", cfg->general.db_path,
+              opened.error().detail);
+    return 1;
+  }
+  auto repo = std::make_shared<storage::exam_repository>(std::move(*opened));
+  auto index
+    = std::make_shared<store::exam_index>(cfg->processing.severity_threshold);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto reset = rebuild_index(*repo, *index);
+  if (!reset) {
+    lg->error("cannot read the database {}: {}", cfg->general.db_path,
+              reset.error().detail);
+    return 1;
+  }
+  lg->info("database {}: {} exams indexed in {} ms{}", cfg->general.db_path,
+           index->size(),
+           std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now() - t0)
+             .count(),
+           *reset > 0
+             ? fmt::format("; {} interrupted exams back in the queue", *reset)
+             : std::string{});
+
   // Every thread started from here on inherits the blocked signals; main
   // alone waits for them.
   sigset_t signals;
@@ -157,7 +192,7 @@ int main(int argc, char** argv) {
   {
     caf_config caf_cfg{*cfg};
     caf::actor_system sys{caf_cfg};
-    auto handles = start_actors(sys, *cfg);
+    auto handles = start_actors(sys, *cfg, repo, index);
 
     auto ctx = std::make_shared<http::app_context>();
     ctx->sys = &sys;

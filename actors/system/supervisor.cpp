@@ -1,6 +1,8 @@
 #include "actors/system/supervisor.hpp"
 
+#include "actors/broadcast/broadcaster.hpp"
 #include "actors/limiter/limiter.hpp"
+#include "actors/store/exam_store.hpp"
 #include "actors/system/log.hpp"
 #include "actors/system/unavailable.hpp"
 
@@ -15,7 +17,8 @@ namespace {
 // Monitors the long-lived actors: one of them ending before shutdown is a
 // fault worth an error line (the process keeps serving what it can).
 caf::behavior supervisor_impl(caf::event_based_actor* self,
-                              std::vector<caf::actor_addr> children) {
+                              std::vector<caf::actor_addr> children,
+                              store_actor store, std::chrono::hours period) {
   for (auto& child : children)
     self->monitor(child);
   self->set_down_handler([self](caf::down_msg& msg) {
@@ -23,9 +26,20 @@ caf::behavior supervisor_impl(caf::event_based_actor* self,
       log::get("main")->error("an actor stopped unexpectedly: {}",
                               self->system().render(msg.reason));
   });
+  // The first maintenance run comes a few minutes after start-up, not in
+  // the middle of it.
+  self->delayed_send(self, std::chrono::minutes(10), atom::tick::value);
   return {
     [](atom::health) {
       return component_health{"supervisor", true, ""};
+    },
+    [self, store = caf::actor_cast<caf::actor_addr>(store),
+     period](atom::tick) {
+      // A weak handle: a pending timer keeps this actor alive, and it must
+      // not keep the (detached) store alive past shutdown.
+      if (auto s = caf::actor_cast<store_actor>(store))
+        caf::anon_send(s, atom::tick::value);
+      self->delayed_send(self, period, atom::tick::value);
     },
   };
 }
@@ -39,9 +53,24 @@ void stop_one(const Handle& h) {
 } // namespace
 
 system_handles start_actors(caf::actor_system& sys,
-                            const config::app_config& cfg) {
+                            const config::app_config& cfg,
+                            std::shared_ptr<storage::exam_repository> repo,
+                            std::shared_ptr<store::exam_index> index) {
   system_handles h;
-  h.store = sys.spawn(unavailable<store_actor>, std::string{"exam store"});
+  h.broadcaster = sys.spawn(broadcaster);
+  exam_store_config sc;
+  sc.severity_threshold = cfg.processing.severity_threshold;
+  sc.images_dir = cfg.general.images_dir;
+  sc.backup_dir = cfg.general.backup_dir;
+  sc.backup_keep = cfg.general.backup_keep;
+  sc.purge_days = cfg.processing.purge_days;
+  // Detached: every write waits for fsync, which must not park a scheduler
+  // thread.
+  h.store
+    = sys.spawn<caf::detached>(exam_store, sc, std::move(repo),
+                               std::move(index), h.broadcaster, wall_now_fn{[] {
+                                 return std::chrono::system_clock::now();
+                               }});
   h.receiver
     = sys.spawn(unavailable<receiver_actor>, std::string{"DICOM receiver"});
   h.query = sys.spawn(unavailable<query_actor>, std::string{"query scheduler"});
@@ -49,8 +78,6 @@ system_handles start_actors(caf::actor_system& sys,
     sys.spawn(unavailable<dispatcher_actor>, std::string{"AI dispatcher"}));
   h.fetcher
     = sys.spawn(unavailable<fetcher_actor>, std::string{"FHIR fetcher"});
-  h.broadcaster = sys.spawn(unavailable<broadcaster_actor>,
-                            std::string{"WebSocket broadcaster"});
   h.notifier = sys.spawn(unavailable<notifier_actor>, std::string{"notifier"});
   limiter_config lc;
   lc.api_per_minute = cfg.limits.api_per_minute;
@@ -64,7 +91,9 @@ system_handles start_actors(caf::actor_system& sys,
     h.limiter.address()};
   for (auto& d : h.dispatchers)
     children.push_back(d.address());
-  h.supervisor = sys.spawn(supervisor_impl, std::move(children));
+  h.supervisor
+    = sys.spawn(supervisor_impl, std::move(children), h.store,
+                std::chrono::hours(cfg.processing.maintenance_hours));
   return h;
 }
 

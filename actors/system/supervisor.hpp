@@ -7,8 +7,10 @@
 #include "actors/fhir/fetcher_actor.hpp"
 #include "actors/limiter/limiter_actor.hpp"
 #include "actors/notify/notifier_actor.hpp"
+#include "actors/store/exam_index.hpp"
 #include "actors/store/store_actor.hpp"
 #include "actors/system/config.hpp"
+#include "storage/exam_repository.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -31,9 +33,12 @@ struct system_handles {
   caf::actor supervisor;
 };
 
-/// Spawns every actor of the design with its slice of the configuration.
-[[nodiscard]] system_handles start_actors(caf::actor_system& sys,
-                                          const config::app_config& cfg);
+/// Spawns every actor of the design with its slice of the configuration;
+/// the store takes over the opened repository and its rebuilt index.
+[[nodiscard]] system_handles
+start_actors(caf::actor_system& sys, const config::app_config& cfg,
+             std::shared_ptr<storage::exam_repository> repo,
+             std::shared_ptr<store::exam_index> index);
 
 /// Stops the actors in dependency order (intake first, the store last) and
 /// waits for them to finish.

@@ -1,0 +1,372 @@
+#include "actors/store/exam_index.hpp"
+
+#include "actors/store/definitions.hpp"
+#include "actors/system/phi.hpp"
+
+#include <algorithm>
+
+namespace xrv::store {
+
+namespace {
+
+std::int8_t clamp8(int v) {
+  return static_cast<std::int8_t>(std::clamp(v, -1, 100));
+}
+
+bool in(const std::optional<interval>& i, int v) {
+  return !i || (v >= 0 && v >= i->lo && v <= i->hi);
+}
+
+std::uint32_t bit(exam_status s) {
+  return 1u << static_cast<unsigned>(s);
+}
+
+} // namespace
+
+// -- interner
+// -------------------------------------------------------------------
+
+interner::interner() {
+  names_.emplace_back();
+  ids_.emplace(std::string{}, 0);
+}
+
+std::uint32_t interner::intern(const std::string& s) {
+  auto [it, added]
+    = ids_.try_emplace(s, static_cast<std::uint32_t>(names_.size()));
+  if (added)
+    names_.push_back(s);
+  return it->second;
+}
+
+std::optional<std::uint32_t> interner::find(const std::string& s) const {
+  auto it = ids_.find(s);
+  if (it == ids_.end())
+    return std::nullopt;
+  return it->second;
+}
+
+// -- exam_index
+// -----------------------------------------------------------------
+
+exam_index::exam_index(int severity_threshold)
+    : threshold_(severity_threshold) {
+  rad_display_.emplace_back();
+  diag_counts_.push_back(0);
+  rad_counts_.push_back(0);
+}
+
+bool exam_index::order_less::operator()(std::uint32_t a,
+                                        std::uint32_t b) const {
+  const auto& sa = self->slots_[a];
+  const auto& sb = self->slots_[b];
+  if (sa.created != sb.created)
+    return sa.created > sb.created;
+  return self->uids_[a] < self->uids_[b];
+}
+
+std::uint32_t exam_index::patient_slot(const std::string& cnp) {
+  auto [it, added] = patient_by_cnp_.try_emplace(
+    cnp, static_cast<std::uint32_t>(patients_.size()));
+  if (added) {
+    patients_.push_back({cnp, "", "\n" + fold_case(cnp) + "\n"});
+    by_patient_.emplace_back();
+    patient_order_dirty_ = true;
+  }
+  return it->second;
+}
+
+void exam_index::upsert_patient(const patient_record& p) {
+  auto slot = patient_slot(p.cnp);
+  auto& entry = patients_[slot];
+  entry.name = p.name;
+  entry.folded
+    = fold_case(p.name) + '\n' + fold_case(p.cnp) + '\n' + fold_case(p.id);
+  patient_order_dirty_ = true;
+}
+
+void exam_index::add_contributions(const summary& s, int sign) {
+  auto add = [sign](std::size_t& n) {
+    n = sign > 0 ? n + 1 : n - 1;
+  };
+  add(status_counts_[static_cast<std::size_t>(s.status)]);
+  if (s.rad_severity >= 0 && s.rad_severity <= 10)
+    add(rad_severity_[static_cast<std::size_t>(s.rad_severity)]);
+  if (s.diagnostic != 0)
+    add(diag_counts_[s.diagnostic]);
+  if (s.radiologist != 0)
+    add(rad_counts_[s.radiologist]);
+}
+
+void exam_index::insert_order(std::uint32_t slot) {
+  auto pos
+    = std::lower_bound(order_.begin(), order_.end(), slot, order_less{this});
+  order_.insert(pos, slot);
+}
+
+void exam_index::remove_order(std::uint32_t slot) {
+  auto pos
+    = std::lower_bound(order_.begin(), order_.end(), slot, order_less{this});
+  if (pos != order_.end() && *pos == slot)
+    order_.erase(pos);
+}
+
+void exam_index::upsert(const exam_record& e) {
+  summary s;
+  s.created = to_epoch_seconds(e.created);
+  s.patient = patient_slot(e.cnp);
+  s.region = region_ids_.intern(fold_case(e.region));
+  if (!e.rad.summary.empty()) {
+    s.diagnostic = diag_ids_.intern(fold_case(e.rad.summary));
+    if (diag_counts_.size() < diag_ids_.size())
+      diag_counts_.resize(diag_ids_.size(), 0);
+  }
+  if (!e.rad.radiologist.empty()) {
+    s.radiologist = rad_ids_.intern(fold_case(e.rad.radiologist));
+    if (rad_display_.size() < rad_ids_.size()) {
+      rad_display_.resize(rad_ids_.size());
+      rad_display_[s.radiologist] = e.rad.radiologist;
+      rad_counts_.resize(rad_ids_.size(), 0);
+    }
+  }
+  s.status = e.status;
+  s.ai_positive = clamp8(ai_positive(e.ai, threshold_));
+  s.rad_positive = clamp8(e.rad.positive);
+  s.ai_severity = clamp8(e.ai.severity);
+  s.rad_severity = clamp8(e.rad.severity);
+  s.confidence = clamp8(e.ai.confidence);
+  s.live = true;
+
+  std::uint32_t slot = 0;
+  if (auto it = by_uid_.find(e.uid); it != by_uid_.end()) {
+    slot = it->second;
+    auto& old = slots_[slot];
+    add_contributions(old, -1);
+    remove_order(slot);
+    by_patient_[old.patient].erase({old.created, slot});
+    queued_.erase({old.created, slot});
+    if (old.status == exam_status::requeue && s.status != exam_status::requeue)
+      requeued_.erase({requeue_key_[slot], slot});
+  } else {
+    if (!free_slots_.empty()) {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+      uids_[slot] = e.uid;
+    } else {
+      slot = static_cast<std::uint32_t>(slots_.size());
+      slots_.emplace_back();
+      uids_.push_back(e.uid);
+      requeue_key_.push_back(0);
+    }
+    by_uid_.emplace(uids_[slot], slot);
+  }
+  const bool was_requeued
+    = slots_[slot].live && slots_[slot].status == exam_status::requeue;
+  slots_[slot] = s;
+  add_contributions(s, +1);
+  insert_order(slot);
+  by_patient_[s.patient].insert({s.created, slot});
+  if (s.status == exam_status::queued)
+    queued_.insert({s.created, slot});
+  if (s.status == exam_status::requeue && !was_requeued) {
+    requeue_key_[slot] = ++requeue_seq_;
+    requeued_.insert({requeue_key_[slot], slot});
+  }
+}
+
+void exam_index::erase(std::string_view uid) {
+  auto it = by_uid_.find(uid);
+  if (it == by_uid_.end())
+    return;
+  const auto slot = it->second;
+  auto& s = slots_[slot];
+  add_contributions(s, -1);
+  remove_order(slot);
+  by_patient_[s.patient].erase({s.created, slot});
+  queued_.erase({s.created, slot});
+  requeued_.erase({requeue_key_[slot], slot});
+  by_uid_.erase(it);
+  s = summary{};
+  uids_[slot].clear();
+  free_slots_.push_back(slot);
+}
+
+std::optional<exam_status> exam_index::status_of(std::string_view uid) const {
+  auto it = by_uid_.find(uid);
+  if (it == by_uid_.end())
+    return std::nullopt;
+  return slots_[it->second].status;
+}
+
+bool exam_index::matches_fast(const summary& s, const exam_filter& f,
+                              const std::vector<char>& region_ok,
+                              const std::vector<char>& patient_ok,
+                              std::uint32_t diag,
+                              const std::vector<char>& rad_ok,
+                              std::uint32_t status_mask,
+                              std::uint32_t slot) const {
+  if (status_mask != 0 && (status_mask & bit(s.status)) == 0)
+    return false;
+  if (f.reviewed && (s.rad_positive != -1) != *f.reviewed)
+    return false;
+  if (f.positive) {
+    if (*f.positive ? s.ai_positive != 1 : s.ai_positive != 0)
+      return false;
+  }
+  if (f.correct) {
+    if (s.ai_positive == -1 || s.rad_positive == -1)
+      return false;
+    if ((s.ai_positive == s.rad_positive) != *f.correct)
+      return false;
+  }
+  if (!f.region.empty() && region_ok[s.region] == 0)
+    return false;
+  if (!f.diagnostic.empty() && s.diagnostic != diag)
+    return false;
+  if (!f.radiologist.empty() && rad_ok[s.radiologist] == 0)
+    return false;
+  if (!in(f.severity, s.rad_severity) || !in(f.ai_severity, s.ai_severity)
+      || !in(f.confidence, s.confidence))
+    return false;
+  if (!f.search.empty() && patient_ok[s.patient] == 0
+      && fold_case(uids_[slot]).find(f.search) == std::string::npos)
+    return false;
+  return true;
+}
+
+index_page exam_index::query(const exam_filter& f, bool user_role) const {
+  index_page page;
+  const auto limit = static_cast<std::size_t>(std::max(1, f.limit));
+  const auto offset = static_cast<std::size_t>(std::max(0, f.page - 1)) * limit;
+  const bool unfiltered = !f.reviewed && !f.positive && !f.correct
+                          && f.region.empty() && f.statuses.empty()
+                          && f.search.empty() && f.diagnostic.empty()
+                          && f.radiologist.empty() && !f.severity
+                          && !f.ai_severity && !f.confidence;
+  if (unfiltered) {
+    page.total = order_.size();
+    for (auto i = offset; i < order_.size() && i < offset + limit; ++i)
+      page.uids.push_back(uids_[order_[i]]);
+    return page;
+  }
+  // Per-query tables over the (few) distinct values, so the scan itself only
+  // compares small integers.
+  std::vector<char> region_ok;
+  if (!f.region.empty()) {
+    region_ok.resize(region_ids_.size());
+    for (std::uint32_t id = 0; id < region_ids_.size(); ++id)
+      region_ok[id] = region_ids_.name(id).find(f.region) != std::string::npos;
+  }
+  std::vector<char> patient_ok;
+  if (!f.search.empty()) {
+    patient_ok.resize(patients_.size());
+    for (std::size_t i = 0; i < patients_.size(); ++i)
+      patient_ok[i] = patients_[i].folded.find(f.search) != std::string::npos;
+  }
+  std::uint32_t diag = 0;
+  if (!f.diagnostic.empty()) {
+    auto id = diag_ids_.find(f.diagnostic);
+    if (!id)
+      return page; // nobody has that diagnosis
+    diag = *id;
+  }
+  std::vector<char> rad_ok;
+  if (!f.radiologist.empty()) {
+    rad_ok.resize(rad_ids_.size());
+    for (std::uint32_t id = 1; id < rad_ids_.size(); ++id)
+      rad_ok[id] = rad_ids_.name(id) == f.radiologist
+                   || (user_role
+                       && fold_case(radiologist_initials(rad_display_[id]))
+                            == f.radiologist);
+  }
+  std::uint32_t status_mask = 0;
+  for (auto st : f.statuses)
+    status_mask |= bit(st);
+  for (auto slot : order_) {
+    if (!matches_fast(slots_[slot], f, region_ok, patient_ok, diag, rad_ok,
+                      status_mask, slot))
+      continue;
+    if (page.total >= offset && page.total < offset + limit)
+      page.uids.push_back(uids_[slot]);
+    ++page.total;
+  }
+  return page;
+}
+
+patient_index_page exam_index::query_patients(const patient_filter& f) const {
+  if (patient_order_dirty_) {
+    patient_order_.resize(patients_.size());
+    for (std::uint32_t i = 0; i < patients_.size(); ++i)
+      patient_order_[i] = i;
+    std::sort(patient_order_.begin(), patient_order_.end(),
+              [this](std::uint32_t a, std::uint32_t b) {
+                const auto& pa = patients_[a];
+                const auto& pb = patients_[b];
+                return pa.name != pb.name ? pa.name < pb.name : pa.cnp < pb.cnp;
+              });
+    patient_order_dirty_ = false;
+  }
+  patient_index_page page;
+  const auto limit = static_cast<std::size_t>(std::max(1, f.limit));
+  const auto offset = static_cast<std::size_t>(std::max(0, f.page - 1)) * limit;
+  for (auto i : patient_order_) {
+    const auto& p = patients_[i];
+    if (!f.search.empty()) {
+      // Name or CNP only (spec §4), not the HIS id.
+      auto name_cnp = std::string_view{p.folded}.substr(
+        0, p.folded.find('\n', p.folded.find('\n') + 1));
+      if (name_cnp.find(f.search) == std::string_view::npos)
+        continue;
+    }
+    if (page.total >= offset && page.total < offset + limit)
+      page.cnps.push_back(p.cnp);
+    ++page.total;
+  }
+  return page;
+}
+
+std::vector<std::string> exam_index::exams_of(std::string_view cnp) const {
+  std::vector<std::string> out;
+  auto it = patient_by_cnp_.find(std::string{cnp});
+  if (it == patient_by_cnp_.end())
+    return out;
+  const auto& set = by_patient_[it->second];
+  std::vector<std::uint32_t> slots;
+  for (const auto& entry : set)
+    slots.push_back(entry.second);
+  std::sort(slots.begin(), slots.end(), order_less{this});
+  for (auto slot : slots)
+    out.push_back(uids_[slot]);
+  return out;
+}
+
+std::optional<std::string> exam_index::next_work(bool oldest_first) const {
+  if (!requeued_.empty())
+    return uids_[requeued_.begin()->second];
+  if (queued_.empty())
+    return std::nullopt;
+  return oldest_first ? uids_[queued_.begin()->second]
+                      : uids_[queued_.rbegin()->second];
+}
+
+std::size_t exam_index::count(exam_status s) const noexcept {
+  return status_counts_[static_cast<std::size_t>(s)];
+}
+
+std::map<std::string, std::size_t> exam_index::diagnostics() const {
+  std::map<std::string, std::size_t> out;
+  for (std::uint32_t id = 1; id < diag_ids_.size(); ++id)
+    if (diag_counts_[id] > 0)
+      out.emplace(diag_ids_.name(id), diag_counts_[id]);
+  return out;
+}
+
+std::map<std::string, std::size_t> exam_index::radiologists() const {
+  std::map<std::string, std::size_t> out;
+  for (std::uint32_t id = 1; id < rad_ids_.size(); ++id)
+    if (rad_counts_[id] > 0)
+      out.emplace(rad_display_[id], rad_counts_[id]);
+  return out;
+}
+
+} // namespace xrv::store

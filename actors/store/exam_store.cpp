@@ -1,0 +1,394 @@
+#include "actors/store/exam_store.hpp"
+
+#include "actors/store/definitions.hpp"
+#include "actors/store/records.hpp"
+#include "actors/system/log.hpp"
+
+#include <caf/event_based_actor.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <vector>
+
+namespace xrv {
+
+namespace {
+
+namespace fs = std::filesystem;
+using store::exam_status;
+using store_ptr = store_actor::stateful_pointer<exam_store_state>;
+
+std::string stamp(const exam_store_state& st) {
+  return store::format_local(std::chrono::duration_cast<std::chrono::seconds>(
+                               st.now().time_since_epoch())
+                               .count());
+}
+
+caf::error fail_with(errc code, std::string detail) {
+  return to_caf_error(error{code, std::move(detail)});
+}
+
+// Loads an exam and its patient from LMDB (the source of truth).
+result<store::exam_view> load(const exam_store_state& st,
+                              const std::string& uid) {
+  auto exam = st.repo->get_exam(uid);
+  if (!exam)
+    return tl::unexpected(exam.error());
+  if (!*exam)
+    return fail(errc::not_found, "Exam not found");
+  store::exam_view view;
+  view.exam = std::move(**exam);
+  auto patient = st.repo->get_patient(view.exam.cnp);
+  if (!patient)
+    return tl::unexpected(patient.error());
+  if (*patient)
+    view.patient = std::move(**patient);
+  else
+    view.patient.cnp = view.exam.cnp;
+  return view;
+}
+
+// Writes the exam durably, then updates the index: the index never shows a
+// state LMDB does not have.
+result<void> save(exam_store_state& st, const store::exam_record& e) {
+  if (auto ok = st.repo->put_exam(e); !ok) {
+    log::get("store")->error("cannot store exam {}: {}", e.uid,
+                             ok.error().detail);
+    return ok;
+  }
+  st.index->upsert(e);
+  return {};
+}
+
+void publish(exam_store_state& st, const char* event,
+             const store::exam_view& view) {
+  caf::anon_send(st.broadcaster, atom::publish::value, std::string{event},
+                 view);
+}
+
+// Deletes old error/ignore exams with their files (PURGE_DAYS).
+void purge(exam_store_state& st) {
+  if (st.cfg.purge_days <= 0)
+    return;
+  const auto cutoff = std::chrono::duration_cast<std::chrono::seconds>(
+                        st.now().time_since_epoch()
+                        - std::chrono::hours(24) * st.cfg.purge_days)
+                        .count();
+  store::exam_filter f;
+  f.statuses = {exam_status::error, exam_status::ignore};
+  f.limit = 100;
+  std::vector<std::string> victims;
+  for (f.page = 1;; ++f.page) {
+    auto page = st.index->query(f, false);
+    if (page.uids.empty())
+      break;
+    for (auto& uid : page.uids) {
+      auto exam = st.repo->get_exam(uid);
+      if (exam && *exam && store::to_epoch_seconds((*exam)->created) >= 0
+          && store::to_epoch_seconds((*exam)->created) < cutoff)
+        victims.push_back(uid);
+    }
+  }
+  std::size_t purged = 0;
+  for (const auto& uid : victims) {
+    if (auto ok = st.repo->erase_exam(uid); !ok) {
+      log::get("store")->error("purge of {} failed: {}", uid,
+                               ok.error().detail);
+      continue;
+    }
+    st.index->erase(uid);
+    std::error_code ec;
+    fs::remove(fs::path{st.cfg.images_dir} / (uid + ".png"), ec);
+    fs::remove(fs::path{st.cfg.images_dir} / (uid + ".dcm"), ec);
+    ++purged;
+  }
+  if (purged > 0)
+    log::get("store")->info("purged {} error/ignore exams older than {} days",
+                            purged, st.cfg.purge_days);
+}
+
+// Keeps the newest `keep` backups and removes older ones.
+void prune_backups(const fs::path& dir, int keep) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator{dir, ec})
+    if (entry.path().filename().string().starts_with("xrayvision-")
+        && entry.path().extension() == ".mdb")
+      files.push_back(entry.path());
+  std::sort(files.begin(), files.end()); // names sort by time
+  while (files.size() > static_cast<std::size_t>(keep)) {
+    fs::remove(files.front(), ec);
+    files.erase(files.begin());
+  }
+}
+
+// A hot, compacting copy in its own thread: it only reads, so the store
+// keeps answering and writing meanwhile (LMDB readers never block writers).
+void start_backup(store_ptr self) {
+  auto& st = self->state;
+  auto name = "xrayvision-" + stamp(st) + ".mdb";
+  std::replace(name.begin(), name.end(), ' ', '-');
+  std::erase(name, ':');
+  auto file = fs::path{st.cfg.backup_dir} / name;
+  auto repo = st.repo;
+  const auto keep = st.cfg.backup_keep;
+  self->system().spawn<caf::detached>(
+    [repo, file, keep](caf::event_based_actor* worker) {
+      const auto t0 = std::chrono::steady_clock::now();
+      auto ok = repo->backup_to(file);
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - t0)
+                  .count();
+      if (ok) {
+        log::get("store")->info("database backed up to {} in {} ms",
+                                file.string(), ms);
+        prune_backups(file.parent_path(), keep);
+      } else {
+        log::get("store")->error("backup to {} failed: {}", file.string(),
+                                 ok.error().detail);
+      }
+      worker->quit();
+    });
+}
+
+} // namespace
+
+result<std::size_t> rebuild_index(storage::exam_repository& repo,
+                                  store::exam_index& index) {
+  auto patients = repo.for_each_patient([&index](store::patient_record&& p) {
+    index.upsert_patient(p);
+  });
+  if (!patients)
+    return tl::unexpected(patients.error());
+  std::vector<store::exam_record> interrupted;
+  auto exams = repo.for_each_exam([&](store::exam_record&& e) {
+    if (e.status == exam_status::processing)
+      interrupted.push_back(e);
+    else
+      index.upsert(e);
+  });
+  if (!exams)
+    return tl::unexpected(exams.error());
+  // A crash left these mid-analysis: back to the queue, never stuck.
+  for (auto& e : interrupted) {
+    e.status = store::after_processing(exam_status::queued, false, false);
+    if (auto ok = repo.put_exam(e); !ok)
+      return tl::unexpected(ok.error());
+    index.upsert(e);
+  }
+  return interrupted.size();
+}
+
+store_actor::behavior_type
+exam_store(store_ptr self, exam_store_config cfg,
+           std::shared_ptr<storage::exam_repository> repo,
+           std::shared_ptr<store::exam_index> index,
+           broadcaster_actor broadcaster, wall_now_fn now) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.repo = std::move(repo);
+  st.index = std::move(index);
+  st.broadcaster = std::move(broadcaster);
+  st.now = std::move(now);
+  return {
+    [self](atom::get, const std::string& uid) -> caf::result<store::exam_view> {
+      auto view = load(self->state, uid);
+      if (!view)
+        return to_caf_error(view.error());
+      return std::move(*view);
+    },
+    [self](atom::list, const store::exam_filter& f,
+           bool user_role) -> caf::result<exam_page> {
+      auto& st = self->state;
+      auto page = st.index->query(f, user_role);
+      exam_page out;
+      out.total = page.total;
+      for (const auto& uid : page.uids) {
+        auto view = load(st, uid);
+        if (!view)
+          return to_caf_error(view.error());
+        out.exams.push_back(std::move(*view));
+      }
+      return out;
+    },
+    [self](atom::patients,
+           const store::patient_filter& f) -> caf::result<patient_page> {
+      auto& st = self->state;
+      auto page = st.index->query_patients(f);
+      patient_page out;
+      out.total = page.total;
+      for (const auto& cnp : page.cnps) {
+        auto p = st.repo->get_patient(cnp);
+        if (!p)
+          return to_caf_error(p.error());
+        out.patients.push_back(
+          *p ? std::move(**p) : store::patient_record{cnp, {}, {}, {}, {}, -1});
+      }
+      return out;
+    },
+    [self](atom::patient,
+           const std::string& cnp) -> caf::result<patient_detail> {
+      auto& st = self->state;
+      auto p = st.repo->get_patient(cnp);
+      if (!p)
+        return to_caf_error(p.error());
+      auto uids = st.index->exams_of(cnp);
+      if (!*p && uids.empty())
+        return fail_with(errc::not_found, "Patient not found");
+      patient_detail out;
+      out.patient = *p ? std::move(**p) : store::patient_record{};
+      out.patient.cnp = cnp;
+      out.exams = std::move(uids);
+      return out;
+    },
+    [self](atom::review, const std::string& uid, bool normal,
+           const std::string& reviewer) -> caf::result<store::exam_view> {
+      auto& st = self->state;
+      auto view = load(st, uid);
+      if (!view)
+        return to_caf_error(view.error());
+      auto& rad = view->exam.rad;
+      rad.positive = normal ? 0 : 1;
+      // A radiologist named by the FHIR report stays the author; otherwise
+      // the reviewer's login is.
+      if (rad.radiologist.empty() || rad.text.empty())
+        rad.radiologist = reviewer;
+      rad.updated = stamp(st);
+      if (rad.created.empty())
+        rad.created = rad.updated;
+      if (auto ok = save(st, view->exam); !ok)
+        return to_caf_error(ok.error());
+      log::get("store")->info("exam {} reviewed as {} by {}", uid,
+                              normal ? "normal" : "abnormal", reviewer);
+      publish(st, "radreview", *view);
+      return std::move(*view);
+    },
+    [self](atom::requeue,
+           const std::string& uid) -> caf::result<store::exam_view> {
+      auto& st = self->state;
+      auto view = load(st, uid);
+      if (!view)
+        return to_caf_error(view.error());
+      auto& e = view->exam;
+      if (e.status == exam_status::processing)
+        return fail_with(errc::conflict, "Exam " + uid
+                                           + " is being analysed; re-queue it "
+                                             "when the analysis ends");
+      if (!store::can_transition(e.status, exam_status::requeue))
+        return fail_with(errc::conflict,
+                         "Exam " + uid + " cannot be re-queued from status "
+                           + std::string{store::to_string(e.status)});
+      if (e.status == exam_status::check)
+        st.check_pending.insert(uid); // the report still awaits its check
+      e.status = exam_status::requeue;
+      e.status_reason.clear();
+      e.attempts = 0;
+      if (auto ok = save(st, e); !ok)
+        return to_caf_error(ok.error());
+      log::get("store")->info("exam {} re-queued", uid);
+      publish(st, "requeue", *view);
+      return std::move(*view);
+    },
+    [self](atom::ingest, store::exam_record& incoming,
+           store::patient_record& patient) -> caf::result<ingest_outcome> {
+      auto& st = self->state;
+      auto known = st.repo->get_exam(incoming.uid);
+      if (!known)
+        return to_caf_error(known.error());
+      store::exam_record e
+        = *known ? store::merge_exam(**known, incoming) : incoming;
+      if (*known
+          && !store::can_transition((*known)->status, exam_status::queued))
+        return ingest_outcome::duplicate;
+      e.status = exam_status::queued;
+      e.status_reason.clear();
+      e.attempts = 0;
+      if (e.received.empty())
+        e.received = stamp(st);
+      auto old_patient = st.repo->get_patient(patient.cnp);
+      if (!old_patient)
+        return to_caf_error(old_patient.error());
+      auto merged
+        = *old_patient ? store::merge_patient(**old_patient, patient) : patient;
+      e.cnp = merged.cnp;
+      if (auto ok = st.repo->put_exam_and_patient(e, merged); !ok)
+        return to_caf_error(ok.error());
+      st.index->upsert_patient(merged);
+      st.index->upsert(e);
+      return ingest_outcome::queued;
+    },
+    [self](atom::take, bool oldest_first) -> caf::result<store::exam_view> {
+      auto& st = self->state;
+      auto uid = st.index->next_work(oldest_first);
+      if (!uid)
+        return fail_with(errc::not_found, "no exam is waiting");
+      auto view = load(st, *uid);
+      if (!view)
+        return to_caf_error(view.error());
+      view->exam.status = exam_status::processing;
+      if (auto ok = save(st, view->exam); !ok)
+        return to_caf_error(ok.error());
+      return std::move(*view);
+    },
+    [self](atom::finish, const std::string& uid, const store::ai_report& ai,
+           exam_status result,
+           const std::string& reason) -> caf::result<store::exam_view> {
+      auto& st = self->state;
+      auto view = load(st, uid);
+      if (!view)
+        return to_caf_error(view.error());
+      auto& e = view->exam;
+      if (e.status != exam_status::processing)
+        return fail_with(errc::conflict, "Exam " + uid + " is not processing");
+      const bool check = st.check_pending.count(uid) > 0;
+      if (result == exam_status::done) {
+        e.ai = ai;
+        e.attempts = 0;
+        e.status_reason.clear();
+      } else {
+        e.status_reason = reason;
+        ++e.attempts;
+      }
+      e.status = store::after_processing(result, false, check);
+      if (e.status == exam_status::check)
+        st.check_pending.erase(uid);
+      if (auto ok = save(st, e); !ok)
+        return to_caf_error(ok.error());
+      return std::move(*view);
+    },
+    [self](atom::counts) {
+      const auto& ix = *self->state.index;
+      store_counts c;
+      c.queue = ix.count(exam_status::queued) + ix.count(exam_status::requeue);
+      c.check = ix.count(exam_status::check);
+      c.processing = ix.count(exam_status::processing);
+      c.error = ix.count(exam_status::error);
+      c.ignore = ix.count(exam_status::ignore);
+      c.done = ix.count(exam_status::done);
+      return c;
+    },
+    [self](atom::aggregate) {
+      const auto& ix = *self->state.index;
+      store_aggregates a;
+      for (auto n : ix.rad_severity_histogram())
+        a.severity.push_back(n);
+      for (auto& [k, n] : ix.diagnostics())
+        a.diagnostics.emplace(k, n);
+      for (auto& [k, n] : ix.radiologists())
+        a.radiologists.emplace(k, n);
+      return a;
+    },
+    [self](atom::health) {
+      return component_health{"exam store", true,
+                              std::to_string(self->state.index->size())
+                                + " exams"};
+    },
+    [self](atom::tick) {
+      auto& st = self->state;
+      start_backup(self);
+      purge(st);
+    },
+  };
+}
+
+} // namespace xrv

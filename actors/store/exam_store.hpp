@@ -1,0 +1,58 @@
+#pragma once
+
+#include "actors/broadcast/broadcaster_actor.hpp"
+#include "actors/store/exam_index.hpp"
+#include "actors/store/store_actor.hpp"
+#include "storage/exam_repository.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+
+namespace xrv {
+
+/// Settings of the exam store.
+struct exam_store_config {
+  int severity_threshold = 5;
+  std::string images_dir = "images";
+  std::string backup_dir = "backup";
+  int backup_keep = 7;
+  int purge_days = 0; // 0: never purge
+};
+
+/// The wall clock the store stamps records with (a parameter for tests).
+using wall_now_fn = std::function<std::chrono::system_clock::time_point()>;
+
+struct exam_store_state {
+  static inline const char* name = "exam-store";
+  exam_store_config cfg;
+  std::shared_ptr<storage::exam_repository> repo;
+  std::shared_ptr<store::exam_index> index;
+  broadcaster_actor broadcaster;
+  wall_now_fn now;
+  /// Exams whose radiologist report arrived while they were being analysed.
+  std::set<std::string> check_pending;
+};
+
+/// Maintenance (`atom::tick`) is sent by the supervisor: a detached actor
+/// must not keep a timer to itself, or its thread outlives shutdown.
+/// Opens nothing itself: main opens the repository and builds the index
+/// first (so start-up fails clearly), then spawns the store detached, since
+/// every write waits for fsync.
+store_actor::behavior_type
+exam_store(store_actor::stateful_pointer<exam_store_state> self,
+           exam_store_config cfg,
+           std::shared_ptr<storage::exam_repository> repo,
+           std::shared_ptr<store::exam_index> index,
+           broadcaster_actor broadcaster, wall_now_fn now);
+
+/// Loads every patient and exam into a new index and returns processing exams
+/// to the queue (a crash interrupted them); returns how many were reset.
+[[nodiscard]] result<std::size_t> rebuild_index(storage::exam_repository& repo,
+                                                store::exam_index& index);
+
+} // namespace xrv
