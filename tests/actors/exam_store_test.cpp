@@ -1,0 +1,258 @@
+// The exam store actor on CAF's deterministic scheduler with a real LMDB in a
+// temp folder: the work-queue flow, compare-and-set transitions, reviews,
+// patient merging, and a restart that gives the same answers.
+
+#include "actors/store/exam_store.hpp"
+
+#include "actors/system/type_ids.hpp"
+#include "storage/exam_repository.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+namespace xrv {
+
+namespace {
+
+namespace fs = std::filesystem;
+using store::exam_status;
+
+struct test_config : caf::actor_system_config {
+  test_config() {
+    set("scheduler.policy", caf::atom("testing"));
+    set("logger.console", caf::atom("none"));
+    add_message_types<caf::id_block::xrv>();
+  }
+};
+
+// Records the events the store publishes.
+struct event_log {
+  std::vector<std::pair<std::string, std::string>> events; // name, uid
+};
+
+broadcaster_actor::behavior_type
+recording_broadcaster(broadcaster_actor::pointer,
+                      std::shared_ptr<event_log> log) {
+  return {
+    [log](atom::publish, const std::string& name, const store::exam_view& v) {
+      log->events.emplace_back(name, v.exam.uid);
+    },
+    [](atom::health) {
+      return component_health{"test", true, ""};
+    },
+  };
+}
+
+class ExamStoreActor : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto pattern = (fs::temp_directory_path() / "xrv-store-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    start();
+  }
+
+  void TearDown() override {
+    stop();
+    fs::remove_all(dir_);
+  }
+
+  void start() {
+    sys_ = std::make_unique<caf::actor_system>(cfg_);
+    sched_
+      = &dynamic_cast<caf::scheduler::test_coordinator&>(sys_->scheduler());
+    auto repo = storage::exam_repository::open(dir_ / "data");
+    ASSERT_TRUE(repo.has_value()) << repo.error().detail;
+    auto shared = std::make_shared<storage::exam_repository>(std::move(*repo));
+    auto index = std::make_shared<store::exam_index>(5);
+    auto reset = rebuild_index(*shared, *index);
+    ASSERT_TRUE(reset.has_value());
+    reset_count_ = *reset;
+    broadcaster_ = sys_->spawn(recording_broadcaster, events_);
+    exam_store_config sc;
+    sc.images_dir = (dir_ / "images").string();
+    sc.backup_dir = (dir_ / "backup").string();
+    store_ = sys_->spawn(exam_store, sc, shared, index, broadcaster_,
+                         wall_now_fn{[] {
+                           return std::chrono::system_clock::time_point{
+                             std::chrono::hours(24 * 365 * 56)};
+                         }});
+    sched_->run();
+  }
+
+  void stop() {
+    caf::anon_send_exit(store_, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(broadcaster_, caf::exit_reason::user_shutdown);
+    sched_->run();
+    store_ = nullptr;
+    broadcaster_ = nullptr;
+    sys_.reset();
+  }
+
+  // Sends one request and returns the answer or the error value.
+  template <class T, class... Ts>
+  result<T> call(Ts&&... xs) {
+    caf::scoped_actor self{*sys_};
+    result<T> out = fail(errc::internal, "no answer");
+    auto rh = self->request(store_, caf::infinite, std::forward<Ts>(xs)...);
+    sched_->run();
+    rh.receive(
+      [&](T& x) {
+        out = std::move(x);
+      },
+      [&](caf::error& e) {
+        out = tl::unexpected(from_caf_error(e));
+      });
+    return out;
+  }
+
+  result<ingest_outcome> ingest(const std::string& uid,
+                                const std::string& created,
+                                store::patient_record p = {}) {
+    store::exam_record e;
+    e.uid = uid;
+    e.cnp = p.cnp.empty() ? "1900101400004" : p.cnp;
+    e.created = created;
+    e.region = "chest";
+    if (p.cnp.empty())
+      p.cnp = e.cnp;
+    return call<ingest_outcome>(atom::ingest::value, e, p);
+  }
+
+  fs::path dir_;
+  test_config cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  caf::scheduler::test_coordinator* sched_ = nullptr;
+  std::shared_ptr<event_log> events_ = std::make_shared<event_log>();
+  broadcaster_actor broadcaster_;
+  store_actor store_;
+  std::size_t reset_count_ = 0;
+};
+
+} // namespace
+
+TEST_F(ExamStoreActor, IngestTakeFinishStoresTheAnalysis) {
+  ASSERT_EQ(ingest("1.1", "2026-01-01 10:00:00").value(),
+            ingest_outcome::queued);
+  ASSERT_EQ(ingest("1.2", "2026-01-02 10:00:00").value(),
+            ingest_outcome::queued);
+  auto first = call<store::exam_view>(atom::take::value, false);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->exam.uid, "1.2"); // newest first
+  EXPECT_EQ(first->exam.status, exam_status::processing);
+  store::ai_report ai;
+  ai.text = "Right lower lobe consolidation.";
+  ai.positive = 1;
+  ai.severity = 7;
+  auto done = call<store::exam_view>(atom::finish::value, std::string{"1.2"},
+                                     ai, exam_status::done, std::string{});
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->exam.status, exam_status::done);
+  EXPECT_EQ(done->exam.ai.severity, 7);
+  auto counts = call<store_counts>(atom::counts::value).value();
+  EXPECT_EQ(counts.queue, 1u);
+  EXPECT_EQ(counts.done, 1u);
+  // A re-sent image of a done exam is a duplicate, not reprocessed.
+  EXPECT_EQ(ingest("1.2", "2026-01-02 10:00:00").value(),
+            ingest_outcome::duplicate);
+}
+
+TEST_F(ExamStoreActor, RequeueWhileProcessingIsAConflict) {
+  ASSERT_TRUE(ingest("1.1", "2026-01-01 10:00:00").has_value());
+  ASSERT_TRUE(call<store::exam_view>(atom::take::value, false).has_value());
+  auto r = call<store::exam_view>(atom::requeue::value, std::string{"1.1"});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, errc::conflict);
+  auto missing
+    = call<store::exam_view>(atom::requeue::value, std::string{"9.9"});
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, errc::not_found);
+}
+
+TEST_F(ExamStoreActor, RequeuedExamsAreTakenFirstAndAnnounced) {
+  ASSERT_TRUE(ingest("1.1", "2026-01-01 10:00:00").has_value());
+  ASSERT_TRUE(call<store::exam_view>(atom::take::value, false).has_value());
+  ASSERT_TRUE(call<store::exam_view>(atom::finish::value, std::string{"1.1"},
+                                     store::ai_report{}, exam_status::error,
+                                     std::string{"model timed out"})
+                .has_value());
+  ASSERT_TRUE(ingest("1.2", "2026-01-05 10:00:00").has_value());
+  auto rq = call<store::exam_view>(atom::requeue::value, std::string{"1.1"});
+  ASSERT_TRUE(rq.has_value());
+  EXPECT_EQ(rq->exam.status, exam_status::requeue);
+  EXPECT_EQ(call<store::exam_view>(atom::take::value, false)->exam.uid, "1.1");
+  ASSERT_FALSE(events_->events.empty());
+  EXPECT_EQ(events_->events.back(),
+            (std::pair<std::string, std::string>{"requeue", "1.1"}));
+}
+
+TEST_F(ExamStoreActor, ReviewRecordsVerdictAndReviewer) {
+  ASSERT_TRUE(ingest("1.1", "2026-01-01 10:00:00").has_value());
+  auto v = call<store::exam_view>(atom::review::value, std::string{"1.1"},
+                                  false, std::string{"drhouse"});
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->exam.rad.positive, 1);
+  EXPECT_EQ(v->exam.rad.radiologist, "drhouse");
+  EXPECT_EQ(v->exam.rad.severity, -1); // a review invents no severity
+  EXPECT_FALSE(v->exam.rad.updated.empty());
+  EXPECT_EQ(events_->events.back(),
+            (std::pair<std::string, std::string>{"radreview", "1.1"}));
+  auto agg = call<store_aggregates>(atom::aggregate::value).value();
+  EXPECT_EQ(agg.radiologists.at("drhouse"), 1u);
+}
+
+TEST_F(ExamStoreActor, NewImageDoesNotWipeKnownPatientData) {
+  store::patient_record p{"1900101400004", "HIS-77", "POPESCU^ION",
+                          "1990-01-01",    "M",      40};
+  ASSERT_TRUE(ingest("1.1", "2026-01-01 10:00:00", p).has_value());
+  store::patient_record sparse{"1900101400004", "", "POPESCU^ION", "", "", -1};
+  ASSERT_TRUE(ingest("1.2", "2026-01-02 10:00:00", sparse).has_value());
+  auto d
+    = call<patient_detail>(atom::patient::value, std::string{"1900101400004"});
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->patient.id, "HIS-77");
+  EXPECT_EQ(d->patient.birthdate, "1990-01-01");
+  EXPECT_EQ(d->exams, (std::vector<std::string>{"1.2", "1.1"}));
+}
+
+TEST_F(ExamStoreActor, RestartGivesSameAnswersAndRequeuesInterruptedWork) {
+  for (int i = 0; i < 30; ++i)
+    ASSERT_TRUE(ingest("1." + std::to_string(i),
+                       "2026-01-" + std::to_string(10 + i % 20) + " 10:00:00")
+                  .has_value());
+  ASSERT_TRUE(call<store::exam_view>(atom::review::value, std::string{"1.3"},
+                                     true, std::string{"a"})
+                .has_value());
+  auto taken = call<store::exam_view>(atom::take::value, false);
+  ASSERT_TRUE(taken.has_value()); // left processing: a crash in the middle
+  store::exam_filter f;
+  f.limit = 100;
+  auto before = call<exam_page>(atom::list::value, f, false).value();
+  stop();
+  start();
+  EXPECT_EQ(reset_count_, 1u);
+  auto after = call<exam_page>(atom::list::value, f, false).value();
+  ASSERT_EQ(after.total, before.total);
+  for (std::size_t i = 0; i < after.exams.size(); ++i) {
+    EXPECT_EQ(after.exams[i].exam.uid, before.exams[i].exam.uid);
+    EXPECT_EQ(after.exams[i].exam.rad.positive,
+              before.exams[i].exam.rad.positive);
+  }
+  store::exam_filter processing;
+  processing.statuses = {exam_status::processing};
+  EXPECT_EQ(call<exam_page>(atom::list::value, processing, false)->total, 0u);
+  auto again = call<store::exam_view>(atom::get::value, taken->exam.uid);
+  EXPECT_EQ(again->exam.status, exam_status::queued);
+}
+
+} // namespace xrv
