@@ -5,7 +5,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CONFIG ?= xrayvision.cfg
 
-.PHONY: setup configure build assets run test test-unit test-actor test-e2e test-browser bench-http format clean
+.PHONY: setup configure build assets run test test-unit test-actor test-e2e test-browser bench-http bench-store format clean
 
 setup:
 	@scripts/setup
@@ -35,6 +35,9 @@ test-unit test-actor test-e2e test-browser: build assets
 
 bench-http: build assets
 	@bench/http
+
+bench-store: build assets
+	@bench/store
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

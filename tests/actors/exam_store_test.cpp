@@ -17,7 +17,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <thread>
 #include <vector>
 
 namespace xrv {
@@ -82,6 +84,8 @@ protected:
     exam_store_config sc;
     sc.images_dir = (dir_ / "images").string();
     sc.backup_dir = (dir_ / "backup").string();
+    sc.purge_days = 30;
+    sc.backup_keep = 2;
     store_ = sys_->spawn(exam_store, sc, shared, index, broadcaster_,
                          wall_now_fn{[] {
                            return std::chrono::system_clock::time_point{
@@ -253,6 +257,59 @@ TEST_F(ExamStoreActor, RestartGivesSameAnswersAndRequeuesInterruptedWork) {
   EXPECT_EQ(call<exam_page>(atom::list::value, processing, false)->total, 0u);
   auto again = call<store::exam_view>(atom::get::value, taken->exam.uid);
   EXPECT_EQ(again->exam.status, exam_status::queued);
+}
+
+TEST_F(ExamStoreActor, MaintenanceBacksUpAndPurgesOldFailures) {
+  // The test clock stands at the end of 2025.
+  ASSERT_TRUE(ingest("1.1", "2020-01-01 10:00:00").has_value());
+  ASSERT_TRUE(ingest("1.2", "2025-12-20 10:00:00").has_value());
+  ASSERT_TRUE(ingest("1.3", "2020-01-02 10:00:00").has_value());
+  for (const char* uid : {"1.2", "1.3"}) {
+    auto taken = call<store::exam_view>(atom::take::value, false);
+    ASSERT_EQ(taken->exam.uid, uid);
+    ASSERT_TRUE(call<store::exam_view>(atom::finish::value, std::string{uid},
+                                       store::ai_report{}, exam_status::error,
+                                       std::string{"unreadable"})
+                  .has_value());
+  }
+  fs::create_directories(dir_ / "images");
+  for (const char* f : {"1.3.png", "1.3.dcm", "1.2.png", "1.1.png"})
+    std::ofstream{dir_ / "images" / f} << "x";
+  caf::anon_send(store_, atom::tick::value);
+  sched_->run();
+  // Old and failed: gone with its files. Recent failure and old queued exam:
+  // kept.
+  auto gone = call<store::exam_view>(atom::get::value, std::string{"1.3"});
+  ASSERT_FALSE(gone.has_value());
+  EXPECT_EQ(gone.error().code, errc::not_found);
+  EXPECT_FALSE(fs::exists(dir_ / "images" / "1.3.png"));
+  EXPECT_FALSE(fs::exists(dir_ / "images" / "1.3.dcm"));
+  EXPECT_TRUE(
+    call<store::exam_view>(atom::get::value, std::string{"1.2"}).has_value());
+  EXPECT_TRUE(
+    call<store::exam_view>(atom::get::value, std::string{"1.1"}).has_value());
+  EXPECT_TRUE(fs::exists(dir_ / "images" / "1.2.png"));
+  // The backup runs in its own thread: poll for the file.
+  const auto deadline
+    = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  bool found = false;
+  while (!found && std::chrono::steady_clock::now() < deadline) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator{dir_ / "backup", ec})
+      found = found || e.path().extension() == ".mdb";
+    if (!found)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(found) << "no backup written";
+  // The copy opens as a database with the same exams.
+  fs::path restored = dir_ / "restored";
+  fs::create_directories(restored);
+  for (const auto& e : fs::directory_iterator{dir_ / "backup"})
+    if (e.path().extension() == ".mdb")
+      fs::copy_file(e.path(), restored / "data.mdb");
+  auto copy = storage::exam_repository::open(restored);
+  ASSERT_TRUE(copy.has_value());
+  EXPECT_EQ(copy->exam_count().value(), 2u);
 }
 
 } // namespace xrv
