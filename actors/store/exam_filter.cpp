@@ -1,6 +1,7 @@
 #include "actors/store/exam_filter.hpp"
 
 #include "actors/store/definitions.hpp"
+#include "actors/store/query_string.hpp"
 #include "actors/system/phi.hpp"
 
 #include <boost/json/string.hpp>
@@ -58,132 +59,9 @@ std::optional<int> to_int(std::string_view s) {
   return value;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-// application/x-www-form-urlencoded decoding; nullopt on a `%` not followed
-// by two hex digits.
-std::optional<std::string> form_decode(std::string_view raw) {
-  std::string out;
-  out.reserve(raw.size());
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    const char c = raw[i];
-    if (c == '+') {
-      out.push_back(' ');
-    } else if (c != '%') {
-      out.push_back(c);
-    } else {
-      if (raw.size() - i < 3)
-        return std::nullopt;
-      const int hi = hex_value(raw[i + 1]);
-      const int lo = hex_value(raw[i + 2]);
-      if (hi < 0 || lo < 0)
-        return std::nullopt;
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    }
-  }
-  return out;
-}
-
-// Well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF), so that
-// echoed values always serialise to valid JSON text.
-bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0)
-        lo = 0xA0; // overlong
-      if (c == 0xED)
-        hi = 0x9F; // surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0)
-        lo = 0x90; // overlong
-      if (c == 0xF4)
-        hi = 0x8F; // beyond U+10FFFF
-    } else {
-      return false;
-    }
-    if (s.size() - i < len)
-      return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      const unsigned char min = k == 1 ? lo : 0x80;
-      const unsigned char max = k == 1 ? hi : 0xBF;
-      if (b < min || b > max)
-        return false;
-    }
-    i += len;
-  }
-  return true;
-}
-
 error bad(std::string_view field, std::string_view expected) {
   return error{errc::invalid_input,
                std::string{field} + ": " + std::string{expected}};
-}
-
-bool has_control(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7F;
-  });
-}
-
-// The decoded value of each parameter in `names` (empty when absent; of a
-// repeated one the last). Pieces whose name does not decode cannot name a
-// known parameter and are skipped; only the values kept are decoded.
-template <std::size_t N>
-result<std::array<std::string, N>>
-decode_params(std::string_view query,
-              const std::array<std::string_view, N>& names) {
-  std::array<std::optional<std::string_view>, N> raw{};
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const auto piece = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{}
-                                          : query.substr(amp + 1);
-    const auto eq = piece.find('=');
-    const auto key = form_decode(piece.substr(0, eq));
-    for (std::size_t i = 0; key && i < N; ++i)
-      if (*key == names[i])
-        raw[i] = eq == std::string_view::npos ? std::string_view{}
-                                              : piece.substr(eq + 1);
-  }
-  std::array<std::string, N> out;
-  for (std::size_t i = 0; i < N; ++i) {
-    if (!raw[i])
-      continue;
-    auto value = form_decode(*raw[i]);
-    if (!value)
-      return tl::unexpected{bad(names[i], "malformed percent-encoding")};
-    if (!valid_utf8(*value))
-      return tl::unexpected{bad(names[i], "not valid UTF-8")};
-    // Keeps log lines and the index's field separators intact.
-    if (has_control(*value))
-      return tl::unexpected{bad(names[i], "control characters not allowed")};
-    out[i] = std::move(*value);
-  }
-  return out;
 }
 
 // `page` (1..max_page, default 1) and `limit` (1..100, default the
