@@ -385,8 +385,9 @@ exam_store(store_ptr self, exam_store_config cfg,
     },
     [self](atom::tick) {
       auto& st = self->state;
-      start_backup(self);
+      // Purge first: its commits are done before the backup's snapshot.
       purge(st);
+      start_backup(self);
     },
   };
 }

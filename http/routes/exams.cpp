@@ -250,14 +250,14 @@ void add_exam_routes(router& r, const context_ptr& ctx) {
            json::object out;
            for (std::size_t i = 0; i < a.severity.size(); ++i)
              out[std::to_string(i)] = a.severity[i];
-           return json::value{std::move(out)};
+           return json::value(std::move(out));
          })});
   r.add({"GET", "/api/diagnostics", access::authenticated,
          aggregate([](const store_aggregates& a, bool) {
            json::object out;
            for (const auto& [k, n] : a.diagnostics)
              out[k] = n;
-           return json::value{std::move(out)};
+           return json::value(std::move(out));
          })});
   r.add({"GET", "/api/radiologists", access::authenticated,
          aggregate([](const store_aggregates& a, bool anon) {
@@ -268,7 +268,7 @@ void add_exam_routes(router& r, const context_ptr& ctx) {
              if (seen.insert(shown).second)
                out.emplace_back(shown);
            }
-           return json::value{std::move(out)};
+           return json::value(std::move(out));
          })});
 }
 
