@@ -555,6 +555,7 @@ result<cli_options> parse_command_line(const std::vector<std::string>& args) {
         : name == "--model"            ? &o.model
         : name == "--retrieval-method" ? &o.retrieval_method
         : name == "--log-level"        ? &o.log_level
+        : name == "--images"           ? &o.images
                                        : nullptr;
     if (!value_flag)
       return fail(errc::invalid_input, "unknown option " + name);
@@ -584,11 +585,15 @@ Options:
   --retrieval-method METHOD  C-MOVE or C-GET ([dicom] RETRIEVAL_METHOD)
   --log-level LEVEL          DEBUG, INFO, WARNING or ERROR (default INFO)
   --translate-existing       translate the existing radiologist reports once
+  --images DIR               import-sqlite: copy <uid>.png files from DIR
   -h, --help                 show this help and exit
   --version                  show the version and exit
 
 Commands:
   hash-password              read a password, print its hash for [users]
+  import-sqlite PATH         import the original XRayVision SQLite database
+                             PATH (with --images DIR: its PNG files); stop
+                             the server first
 )";
 }
 

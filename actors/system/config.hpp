@@ -119,6 +119,7 @@ struct cli_options {
   std::optional<std::string> model;       // --model NAME
   std::optional<std::string> retrieval_method; // --retrieval-method
   std::optional<std::string> log_level;        // --log-level
+  std::optional<std::string> images;           // --images DIR (import-sqlite)
   bool help = false;                           // --help
   bool version = false;                        // --version
   /// Words that are not flags (a sub-command such as `hash-password`).

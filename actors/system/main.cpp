@@ -2,6 +2,7 @@
 // SIGINT/SIGTERM, shut down in order.
 
 #include "actors/store/exam_store.hpp"
+#include "actors/system/commands.hpp"
 #include "actors/system/config.hpp"
 #include "actors/system/log.hpp"
 #include "actors/system/supervisor.hpp"
@@ -107,6 +108,9 @@ int main(int argc, char** argv) {
   if (!cli->positional.empty()) {
     if (cli->positional.front() == "hash-password")
       return hash_password_command();
+    if (cli->positional.front() == "import-sqlite")
+      return commands::import_sqlite(*cli, xrv_environment(), read_file,
+                                     std::cout, std::cerr);
     std::cerr << "xrayvision: unknown command " << cli->positional.front()
               << "\n";
     return 2;

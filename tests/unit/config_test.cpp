@@ -687,12 +687,28 @@ TEST(ConfigCommandLine, WordsThatAreNotFlagsArePositional) {
   EXPECT_FALSE(cli->keep_dicom);
 }
 
+TEST(ConfigCommandLine, ImagesFolderForImportSqlite) {
+  auto cli = parse_command_line(
+    {"import-sqlite", "/srv/old/xrayvision.db", "--images", "/srv/old/images"});
+  ASSERT_TRUE(cli) << cli.error().detail;
+  EXPECT_EQ(cli->positional, (std::vector<std::string>{
+                               "import-sqlite", "/srv/old/xrayvision.db"}));
+  EXPECT_EQ(cli->images, "/srv/old/images");
+  EXPECT_EQ(parse_command_line({"--images=old"})->images, "old");
+  EXPECT_EQ(parse_command_line({"import-sqlite", "x.db"})->images,
+            std::nullopt);
+  EXPECT_EQ(
+    parse_command_line({"import-sqlite", "x.db", "--images"}).error().detail,
+    "option --images requires a value");
+}
+
 TEST(ConfigCommandLine, UsageDocumentsEveryFlag) {
   const auto usage = usage_text();
   for (const auto* flag :
        {"--config FILE", "--keep-dicom", "--load-dicom", "--no-query",
         "--enable-ntfy", "--model NAME", "--retrieval-method", "--log-level",
-        "--translate-existing", "-h, --help", "--version", "hash-password"})
+        "--translate-existing", "-h, --help", "--version", "hash-password",
+        "--images DIR", "import-sqlite PATH"})
     EXPECT_NE(usage.find(flag), std::string::npos) << flag;
 }
 
