@@ -1,5 +1,6 @@
 #include "actors/system/config.hpp"
 
+#include "actors/system/builtin_rules.hpp"
 #include "actors/system/ini.hpp"
 
 #include <algorithm>
@@ -200,78 +201,6 @@ const key_spec* find_key(std::string_view section, std::string_view key) {
                                });
   return it == fixed_keys.end() ? nullptr : &*it;
 }
-
-// -- built-in free-form sections ----------------------------------------------
-
-// The shipped xrayvision.cfg's rules, so the server runs without any file.
-// Rule order matters: the first rule with a matching keyword wins. The
-// question texts are the original's, typo "infitrates" included; the
-// supported names are the original's five, renamed to the regions its rules
-// actually produce (it shipped abdominal, nasal_bones, paranasal_sinuses).
-constexpr std::string_view builtin_ini = R"([regions]
-chest = torace, pulmon, thorax, chest
-ribs = grilaj, coaste
-sternum = stern
-abdomen = abdomen, abdominal
-skull = cap, craniu, occiput, skull
-mandible = mandibula
-nose = nazal, piramida
-sinuses = sinus
-spine = col., spine, dens, sacrat
-pelvis = bazin, pelvis
-clavicle = clavicula, clavicle
-upper_limb = humerus, antebrat, forearm
-hand = pumn, mana, deget, hand, finger, wrist
-shoulder = umar, shoulder
-elbow = cot, elbow
-hip = sold, hip
-lower_limb = femur, tibie, gamba
-knee = genunchi, patella, knee
-ankle = glezna, ankle
-foot = picior, calcai, calcaneu, leg, foot
-[questions]
-chest = Are there any lung consolidations, infitrates, opacities, pleural effusion, pneumothorax or pneumoperitoneum
-ribs = Are there any ribs or clavicles fractures
-sternum = Are there any fractures
-abdomen = Are there any signs of bowel obstruction, pneumoperitoneum or foreign bodies
-skull = Are there any fractures
-mandible = Are there any fractures
-nose = Are there any fractures of nasal bones
-sinuses = Are the paranasal sinuses normally aerated or are they opaque or are there fluid levels
-spine = Are there any fractures or dislocations
-pelvis = Are there any fractures
-clavicle = Are there any fractures
-upper_limb = Are there any fractures, dislocations or bone tumors
-hand = Are there any fractures, dislocations or bone tumors
-shoulder = Are there any fractures or dislocations
-elbow = Are there any fractures or dislocations
-hip = Are there any fractures or dislocations
-lower_limb = Are there any fractures, dislocations or bone tumors
-knee = Are there any fractures or dislocations
-ankle = Are there any fractures or dislocations
-foot = Are there any fractures or dislocations
-[supported_regions]
-chest = true
-ribs = false
-sternum = false
-abdomen = true
-skull = false
-mandible = false
-nose = true
-sinuses = true
-spine = false
-pelvis = false
-clavicle = true
-upper_limb = false
-hand = false
-shoulder = false
-elbow = false
-hip = false
-lower_limb = false
-knee = false
-ankle = false
-foot = false
-)";
 
 // -- the layered store: section -> key -> value and its source ---------------
 
@@ -517,85 +446,6 @@ result<app_config> build(const store& s) {
 } // namespace
 
 // -- public API ---------------------------------------------------------------
-
-result<cli_options> parse_command_line(const std::vector<std::string>& args) {
-  cli_options o;
-  bool only_positional = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const auto& arg = args[i];
-    if (only_positional || arg.size() < 2 || arg[0] != '-') {
-      o.positional.push_back(arg);
-      continue;
-    }
-    if (arg == "--") {
-      only_positional = true;
-      continue;
-    }
-    const auto eq = arg.find('=');
-    const auto name = arg.substr(0, eq);
-    const std::optional<std::string> inline_value
-      = eq == std::string::npos ? std::nullopt
-                                : std::optional{arg.substr(eq + 1)};
-    bool* switch_flag = name == "--keep-dicom"           ? &o.keep_dicom
-                        : name == "--load-dicom"         ? &o.load_dicom
-                        : name == "--no-query"           ? &o.no_query
-                        : name == "--enable-ntfy"        ? &o.enable_ntfy
-                        : name == "--translate-existing" ? &o.translate_existing
-                        : name == "--help" || name == "-h" ? &o.help
-                        : name == "--version"              ? &o.version
-                                                           : nullptr;
-    if (switch_flag) {
-      if (inline_value)
-        return fail(errc::invalid_input, "option " + name + " takes no value");
-      *switch_flag = true;
-      continue;
-    }
-    std::optional<std::string>* value_flag
-      = name == "--config"             ? &o.config_file
-        : name == "--model"            ? &o.model
-        : name == "--retrieval-method" ? &o.retrieval_method
-        : name == "--log-level"        ? &o.log_level
-        : name == "--images"           ? &o.images
-                                       : nullptr;
-    if (!value_flag)
-      return fail(errc::invalid_input, "unknown option " + name);
-    auto value = inline_value;
-    if (!value && i + 1 < args.size()
-        && (args[i + 1].size() < 2 || args[i + 1][0] != '-'))
-      value = args[++i];
-    if (!value || value->empty())
-      return fail(errc::invalid_input, "option " + name + " requires a value");
-    *value_flag = std::move(value);
-  }
-  return o;
-}
-
-std::string usage_text() {
-  return R"(Usage: xrayvision [options] [command]
-
-Options:
-  --config FILE              configuration file (default: xrayvision.cfg);
-                             local.cfg in its folder, XRV_<SECTION>_<KEY>
-                             environment variables and these flags override it
-  --keep-dicom               keep .dcm files after analysis
-  --load-dicom               ingest the .dcm files in IMAGES_DIR at start-up
-  --no-query                 do not query the PACS periodically
-  --enable-ntfy              send ntfy notifications
-  --model NAME               LLM model name ([openai] MODEL_NAME)
-  --retrieval-method METHOD  C-MOVE or C-GET ([dicom] RETRIEVAL_METHOD)
-  --log-level LEVEL          DEBUG, INFO, WARNING or ERROR (default INFO)
-  --translate-existing       translate the existing radiologist reports once
-  --images DIR               import-sqlite: copy <uid>.png files from DIR
-  -h, --help                 show this help and exit
-  --version                  show the version and exit
-
-Commands:
-  hash-password              read a password, print its hash for [users]
-  import-sqlite PATH         import the original XRayVision SQLite database
-                             PATH (with --images DIR: its PNG files); stop
-                             the server first
-)";
-}
 
 result<app_config> load_config(const cli_options& cli,
                                const std::map<std::string, std::string>& env,
