@@ -3,11 +3,16 @@
 #include "storage/codec.hpp"
 
 #include <charconv>
+#include <cstdio>
 #include <exception>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <system_error>
 #include <utility>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 namespace xrv::storage {
 
@@ -264,11 +269,16 @@ result<void> exam_repository::for_each_exam(
     if (!c)
       return tl::unexpected{c.error()};
     auto kv = c->first();
+    std::size_t n = 0;
     for (; kv && *kv; kv = c->next()) {
       auto e = decode_exam((*kv)->second);
       if (!e)
         return with_context(e.error(), "exam " + std::string{(*kv)->first});
       f(std::move(*e));
+      // A full scan maps the whole file: hand the pages back as it goes, so
+      // the start-up scan's peak RSS stays near the index's own size.
+      if (++n % 65536 == 0)
+        drop_mapped_pages();
     }
     if (!kv)
       return tl::unexpected{kv.error()};
@@ -327,6 +337,34 @@ exam_repository::backup_to(const std::filesystem::path& file) const {
 
 std::size_t exam_repository::map_used_bytes() const noexcept {
   return env_.used_bytes();
+}
+
+void exam_repository::release_read_pages() const noexcept {
+  std::shared_lock lock{*remap_};
+  drop_mapped_pages();
+}
+
+void exam_repository::drop_mapped_pages() const noexcept {
+  const char* dir = nullptr;
+  if (mdb_env_get_path(env_.handle(), &dir) != 0 || dir == nullptr)
+    return;
+  // LMDB exposes no map address (mdb_env_info's me_mapaddr is only set for
+  // MDB_FIXEDMAP), so find the mapping of data.mdb in /proc/self/maps. The
+  // map is read-only and shared (no MDB_WRITEMAP): dropping our page-table
+  // entries loses nothing; later reads fault pages back from the page cache.
+  const std::string file = std::string{dir} + "/data.mdb";
+  std::ifstream maps{"/proc/self/maps"};
+  std::string line;
+  while (std::getline(maps, line)) {
+    if (line.size() < file.size()
+        || line.compare(line.size() - file.size(), file.size(), file) != 0)
+      continue;
+    unsigned long long from = 0;
+    unsigned long long to = 0;
+    if (std::sscanf(line.c_str(), "%llx-%llx", &from, &to) == 2 && to > from)
+      madvise(reinterpret_cast<void*>(from),
+              static_cast<std::size_t>(to - from), MADV_DONTNEED);
+  }
 }
 
 std::size_t exam_repository::map_size() const noexcept {

@@ -102,6 +102,10 @@ public:
   /// Bytes of the map in use.
   [[nodiscard]] std::size_t map_used_bytes() const noexcept;
 
+  /// Drops this process's mapping of pages it read (after the start-up scan):
+  /// they stay in the page cache, but no longer count towards its RSS.
+  void release_read_pages() const noexcept;
+
   /// The current map size in bytes; it doubles when a write finds it full.
   [[nodiscard]] std::size_t map_size() const noexcept;
 
@@ -116,6 +120,9 @@ private:
   [[nodiscard]] result<void> read(const read_body& body) const;
 
   [[nodiscard]] result<void> open_tables(lmdb::txn& t);
+
+  // The body of release_read_pages; the caller holds the remap lock.
+  void drop_mapped_pages() const noexcept;
 
   [[nodiscard]] result<void> check_key(std::string_view key,
                                        std::string_view what) const;

@@ -4,6 +4,7 @@
 #include "actors/system/phi.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace xrv::store {
 
@@ -19,6 +20,33 @@ bool in(const std::optional<interval>& i, int v) {
 
 std::uint32_t bit(exam_status s) {
   return 1u << static_cast<unsigned>(s);
+}
+
+void add_interval(std::string& key, const std::optional<interval>& i) {
+  key += i ? std::to_string(i->lo) + "-" + std::to_string(i->hi) : "*";
+  key += '\x1f';
+}
+
+void add_bool(std::string& key, const std::optional<bool>& b) {
+  key += !b ? '*' : (*b ? 'y' : 'n');
+}
+
+// Everything that decides the match list (not the page): the cache key.
+std::string query_key(const exam_filter& f, bool user_role) {
+  std::string key;
+  add_bool(key, f.reviewed);
+  add_bool(key, f.positive);
+  add_bool(key, f.correct);
+  key += user_role ? 'u' : 'a';
+  for (auto st : f.statuses)
+    key += static_cast<char>('0' + static_cast<int>(st));
+  key += '\x1f';
+  for (const auto* text : {&f.region, &f.search, &f.diagnostic, &f.radiologist})
+    key += *text + '\x1f';
+  add_interval(key, f.severity);
+  add_interval(key, f.ai_severity);
+  add_interval(key, f.confidence);
+  return key;
 }
 
 } // namespace
@@ -77,6 +105,7 @@ std::uint32_t exam_index::patient_slot(const std::string& cnp) {
 }
 
 void exam_index::upsert_patient(const patient_record& p) {
+  ++generation_;
   auto slot = patient_slot(p.cnp);
   auto& entry = patients_[slot];
   entry.name = p.name;
@@ -98,13 +127,106 @@ void exam_index::add_contributions(const summary& s, int sign) {
     add(rad_counts_[s.radiologist]);
 }
 
+void exam_index::begin_bulk(std::size_t expected_exams) {
+  bulk_ = true;
+  slots_.reserve(expected_exams);
+  order_.reserve(expected_exams);
+  by_uid_.reserve(expected_exams);
+}
+
+void exam_index::end_bulk() {
+  bulk_ = false;
+  std::sort(order_.begin(), order_.end(), order_less{this});
+  // Renumber the slots in time order: a filtered query walks `order_`, and
+  // reading the summaries sequentially instead of in LMDB's key order avoids
+  // a cache miss per exam.
+  std::vector<summary> slots;
+  std::deque<std::string> uids;
+  std::vector<std::int64_t> requeue_keys;
+  slots.reserve(order_.size());
+  requeue_keys.reserve(order_.size());
+  for (auto old : order_) {
+    slots.push_back(slots_[old]);
+    uids.push_back(std::move(uids_[old]));
+    requeue_keys.push_back(requeue_key_[old]);
+  }
+  slots_ = std::move(slots);
+  uids_ = std::move(uids);
+  requeue_key_ = std::move(requeue_keys);
+  free_slots_.clear();
+  by_uid_.clear();
+  for (auto& set : by_patient_)
+    set.clear();
+  queued_.clear();
+  requeued_.clear();
+  for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+    const auto& s = slots_[i];
+    order_[i] = i;
+    by_uid_.emplace(uids_[i], i);
+    by_patient_[s.patient].insert({s.created, i});
+    if (s.status == exam_status::queued)
+      queued_.insert({s.created, i});
+    if (s.status == exam_status::requeue)
+      requeued_.insert({requeue_key_[i], i});
+  }
+  uid_blob_dirty_ = true;
+  ++generation_;
+}
+
+void exam_index::append_uid(std::uint32_t slot) {
+  // Appending keeps the blob valid only while slots are added in order.
+  if (uid_blob_dirty_ || uid_offsets_.size() != slot)
+    return;
+  uid_offsets_.push_back(static_cast<std::uint32_t>(uid_blob_.size()));
+  uid_blob_ += uids_[slot];
+  uid_blob_ += '\n';
+}
+
+std::vector<char> exam_index::uid_matches(const std::string& needle) const {
+  if (uid_blob_dirty_) {
+    uid_blob_.clear();
+    uid_offsets_.clear();
+    for (std::uint32_t i = 0; i < uids_.size(); ++i) {
+      uid_offsets_.push_back(static_cast<std::uint32_t>(uid_blob_.size()));
+      uid_blob_ += uids_[i];
+      uid_blob_ += '\n';
+    }
+    uid_blob_dirty_ = false;
+  }
+  std::vector<char> hit(uids_.size(), 0);
+  const char* base = uid_blob_.data();
+  const char* end = base + uid_blob_.size();
+  const char* p = base;
+  while (p < end) {
+    const auto* found = static_cast<const char*>(memmem(
+      p, static_cast<std::size_t>(end - p), needle.data(), needle.size()));
+    if (found == nullptr)
+      break;
+    const auto pos = static_cast<std::uint32_t>(found - base);
+    auto next = std::upper_bound(uid_offsets_.begin(), uid_offsets_.end(), pos);
+    const auto slot = static_cast<std::size_t>(next - uid_offsets_.begin()) - 1;
+    hit[slot] = 1;
+    // Continue after this UID: one hit per UID is enough.
+    p = next == uid_offsets_.end() ? end : base + *next;
+  }
+  return hit;
+}
+
 void exam_index::insert_order(std::uint32_t slot) {
+  if (bulk_) {
+    order_.push_back(slot);
+    return;
+  }
   auto pos
     = std::lower_bound(order_.begin(), order_.end(), slot, order_less{this});
   order_.insert(pos, slot);
 }
 
 void exam_index::remove_order(std::uint32_t slot) {
+  if (bulk_) {
+    order_.erase(std::find(order_.begin(), order_.end(), slot));
+    return;
+  }
   auto pos
     = std::lower_bound(order_.begin(), order_.end(), slot, order_less{this});
   if (pos != order_.end() && *pos == slot)
@@ -112,6 +234,7 @@ void exam_index::remove_order(std::uint32_t slot) {
 }
 
 void exam_index::upsert(const exam_record& e) {
+  ++generation_;
   summary s;
   s.created = to_epoch_seconds(e.created);
   s.patient = patient_slot(e.cnp);
@@ -152,11 +275,13 @@ void exam_index::upsert(const exam_record& e) {
       slot = free_slots_.back();
       free_slots_.pop_back();
       uids_[slot] = e.uid;
+      uid_blob_dirty_ = true;
     } else {
       slot = static_cast<std::uint32_t>(slots_.size());
       slots_.emplace_back();
       uids_.push_back(e.uid);
       requeue_key_.push_back(0);
+      append_uid(slot);
     }
     by_uid_.emplace(uids_[slot], slot);
   }
@@ -178,6 +303,7 @@ void exam_index::erase(std::string_view uid) {
   auto it = by_uid_.find(uid);
   if (it == by_uid_.end())
     return;
+  ++generation_;
   const auto slot = it->second;
   auto& s = slots_[slot];
   add_contributions(s, -1);
@@ -189,6 +315,7 @@ void exam_index::erase(std::string_view uid) {
   s = summary{};
   uids_[slot].clear();
   free_slots_.push_back(slot);
+  uid_blob_dirty_ = true;
 }
 
 std::optional<exam_status> exam_index::status_of(std::string_view uid) const {
@@ -198,13 +325,11 @@ std::optional<exam_status> exam_index::status_of(std::string_view uid) const {
   return slots_[it->second].status;
 }
 
-bool exam_index::matches_fast(const summary& s, const exam_filter& f,
-                              const std::vector<char>& region_ok,
-                              const std::vector<char>& patient_ok,
-                              std::uint32_t diag,
-                              const std::vector<char>& rad_ok,
-                              std::uint32_t status_mask,
-                              std::uint32_t slot) const {
+bool exam_index::matches_fast(
+  const summary& s, const exam_filter& f, const std::vector<char>& region_ok,
+  const std::vector<char>& patient_ok, std::uint32_t diag,
+  const std::vector<char>& rad_ok, std::uint32_t status_mask,
+  const std::vector<char>& uid_ok, std::uint32_t slot) const {
   if (status_mask != 0 && (status_mask & bit(s.status)) == 0)
     return false;
   if (f.reviewed && (s.rad_positive != -1) != *f.reviewed)
@@ -229,9 +354,19 @@ bool exam_index::matches_fast(const summary& s, const exam_filter& f,
       || !in(f.confidence, s.confidence))
     return false;
   if (!f.search.empty() && patient_ok[s.patient] == 0
-      && fold_case(uids_[slot]).find(f.search) == std::string::npos)
+      && (uid_ok.empty() || uid_ok[slot] == 0))
     return false;
   return true;
+}
+
+const exam_index::cached_query& exam_index::remember(cached_query entry) const {
+  std::erase_if(cache_, [this, &entry](const cached_query& c) {
+    return c.key == entry.key || c.generation != generation_;
+  });
+  if (cache_.size() >= cache_entries)
+    cache_.erase(cache_.begin());
+  cache_.push_back(std::move(entry));
+  return cache_.back();
 }
 
 index_page exam_index::query(const exam_filter& f, bool user_role) const {
@@ -248,6 +383,19 @@ index_page exam_index::query(const exam_filter& f, bool user_role) const {
     for (auto i = offset; i < order_.size() && i < offset + limit; ++i)
       page.uids.push_back(uids_[order_[i]]);
     return page;
+  }
+  auto from_cache = [&](const cached_query& c) {
+    page.total = c.slots.size();
+    for (auto i = offset; i < c.slots.size() && i < offset + limit; ++i)
+      page.uids.push_back(uids_[c.slots[i]]);
+    return page;
+  };
+  cached_query entry{query_key(f, user_role), generation_, {}};
+  for (auto i = cache_.begin(); i != cache_.end(); ++i) {
+    if (i->key == entry.key && i->generation == generation_) {
+      std::rotate(i, i + 1, cache_.end()); // most recently used last
+      return from_cache(cache_.back());
+    }
   }
   // Per-query tables over the (few) distinct values, so the scan itself only
   // compares small integers.
@@ -282,15 +430,20 @@ index_page exam_index::query(const exam_filter& f, bool user_role) const {
   std::uint32_t status_mask = 0;
   for (auto st : f.statuses)
     status_mask |= bit(st);
+  // UIDs are digits and dots (validated on the way in): a search with any
+  // other character cannot match one, and one needs no case folding.
+  std::vector<char> uid_ok;
+  const bool uid_search
+    = !f.search.empty()
+      && f.search.find_first_not_of("0123456789.") == std::string::npos;
+  if (uid_search)
+    uid_ok = uid_matches(f.search);
   for (auto slot : order_) {
-    if (!matches_fast(slots_[slot], f, region_ok, patient_ok, diag, rad_ok,
-                      status_mask, slot))
-      continue;
-    if (page.total >= offset && page.total < offset + limit)
-      page.uids.push_back(uids_[slot]);
-    ++page.total;
+    if (matches_fast(slots_[slot], f, region_ok, patient_ok, diag, rad_ok,
+                     status_mask, uid_ok, slot))
+      entry.slots.push_back(slot);
   }
-  return page;
+  return from_cache(remember(std::move(entry)));
 }
 
 patient_index_page exam_index::query_patients(const patient_filter& f) const {

@@ -71,6 +71,13 @@ public:
   /// Forgets an exam.
   void erase(std::string_view uid);
 
+  /// Start-up loading: `upsert`s of new exams skip keeping the order until
+  /// `end_bulk` sorts once (n log n instead of n² insertions).
+  void begin_bulk(std::size_t expected_exams);
+
+  /// Ends bulk loading; the index is ordered again.
+  void end_bulk();
+
   /// Whether an exam is known, and its status.
   [[nodiscard]] std::optional<exam_status>
   status_of(std::string_view uid) const;
@@ -140,13 +147,12 @@ private:
   void add_contributions(const summary& s, int sign);
   void insert_order(std::uint32_t slot);
   void remove_order(std::uint32_t slot);
-  [[nodiscard]] bool matches_fast(const summary& s, const exam_filter& f,
-                                  const std::vector<char>& region_ok,
-                                  const std::vector<char>& patient_ok,
-                                  std::uint32_t diag,
-                                  const std::vector<char>& rad_ok,
-                                  std::uint32_t status_mask,
-                                  std::uint32_t slot) const;
+  [[nodiscard]] bool
+  matches_fast(const summary& s, const exam_filter& f,
+               const std::vector<char>& region_ok,
+               const std::vector<char>& patient_ok, std::uint32_t diag,
+               const std::vector<char>& rad_ok, std::uint32_t status_mask,
+               const std::vector<char>& uid_ok, std::uint32_t slot) const;
 
   int threshold_;
   std::vector<summary> slots_;
@@ -174,6 +180,29 @@ private:
   // Patients sorted by (name, CNP); rebuilt lazily after changes.
   mutable std::vector<std::uint32_t> patient_order_;
   mutable bool patient_order_dirty_ = true;
+  bool bulk_ = false;
+  // Every UID in slot order, '\n'-separated, for substring search with one
+  // memmem pass instead of a million small searches. `uid_offsets_[i]` is
+  // where slot i starts; rebuilt lazily when a slot is erased or reused.
+  mutable std::string uid_blob_;
+  mutable std::vector<std::uint32_t> uid_offsets_;
+  mutable bool uid_blob_dirty_ = true;
+  void append_uid(std::uint32_t slot);
+  [[nodiscard]] std::vector<char> uid_matches(const std::string& needle) const;
+
+  // Recent filtered queries: their full, ordered match lists, valid while
+  // no write changed the index. Dashboards repeat the same filters and page
+  // through them, so most filtered requests skip the scan.
+  struct cached_query {
+    std::string key;
+    std::uint64_t generation = 0;
+    std::vector<std::uint32_t> slots;
+  };
+
+  std::uint64_t generation_ = 0;
+  mutable std::vector<cached_query> cache_; // most recent last
+  const cached_query& remember(cached_query entry) const;
+  static constexpr std::size_t cache_entries = 8;
 };
 
 } // namespace xrv::store

@@ -161,12 +161,17 @@ result<std::size_t> rebuild_index(storage::exam_repository& repo,
   if (!patients)
     return tl::unexpected(patients.error());
   std::vector<store::exam_record> interrupted;
+  auto count = repo.exam_count();
+  index.begin_bulk(count ? *count : 0);
   auto exams = repo.for_each_exam([&](store::exam_record&& e) {
     if (e.status == exam_status::processing)
       interrupted.push_back(e);
     else
       index.upsert(e);
   });
+  index.end_bulk();
+  // The scan touched the whole file; keep only what requests need resident.
+  repo.release_read_pages();
   if (!exams)
     return tl::unexpected(exams.error());
   // A crash left these mid-analysis: back to the queue, never stuck.

@@ -176,6 +176,58 @@ TEST(ExamIndex, EqualsBruteForceAfterRandomOperations) {
   }
 }
 
+TEST(ExamIndex, BulkLoadThenUpdatesEqualsBruteForce) {
+  std::mt19937 rng{7};
+  exam_index index{threshold};
+  model ref;
+  for (int i = 0; i < 20; ++i) {
+    patient_record p{"19001014000" + std::to_string(i),
+                     "H" + std::to_string(i),
+                     i % 3 ? "POPESCU^ION" : "ȘTEFAN^ANA",
+                     "",
+                     "F",
+                     -1};
+    ref.patients[p.cnp] = p;
+    index.upsert_patient(p);
+  }
+  index.begin_bulk(500);
+  for (int i = 0; i < 500; ++i) {
+    auto e = random_exam(rng, i);
+    ref.exams[e.uid] = e;
+    index.upsert(e);
+  }
+  index.end_bulk();
+  const auto filters = sample_filters();
+  auto compare = [&](const char* when) {
+    for (const auto& f : filters)
+      for (bool user : {false, true}) {
+        auto got = index.query(f, user);
+        auto want = ref.query(f, user);
+        ASSERT_EQ(got.total, want.total) << when;
+        ASSERT_EQ(got.uids, want.uids) << when;
+      }
+    ASSERT_EQ(index.next_work(false).has_value(),
+              std::any_of(ref.exams.begin(), ref.exams.end(), [](auto& kv) {
+                return kv.second.status == exam_status::queued
+                       || kv.second.status == exam_status::requeue;
+              }));
+  };
+  compare("after the bulk load");
+  compare("answered from the cache");
+  for (int step = 0; step < 300; ++step) {
+    auto e = random_exam(rng, 400 + step % 200); // new and replaced exams
+    ref.exams[e.uid] = e;
+    index.upsert(e);
+    if (step % 7 == 0) {
+      auto it = std::next(ref.exams.begin(),
+                          static_cast<long>(rng() % ref.exams.size()));
+      index.erase(it->first);
+      ref.exams.erase(it);
+    }
+  }
+  compare("after updates");
+}
+
 TEST(ExamIndex, NextWorkTakesRequeuedFirstThenNewestQueued) {
   exam_index index{threshold};
   auto make = [](std::string uid, std::string created, exam_status s) {
