@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <climits>
 #include <cstddef>
 #include <string_view>
@@ -97,6 +98,62 @@ std::optional<std::string> set_retrieval(app_config& c, const std::string& v) {
   return std::nullopt;
 }
 
+std::optional<std::string> set_gamma(app_config& c, const std::string& v) {
+  double g = 0;
+  const auto* end = v.data() + v.size();
+  auto [ptr, ec] = std::from_chars(v.data(), end, g);
+  if (v.empty() || ec != std::errc{} || ptr != end)
+    return "not a number";
+  if (g < 0.2 || g > 5.0)
+    return "out of range (0.2-5.0; 1.0 = no gamma)";
+  c.processing.png_gamma = g;
+  return std::nullopt;
+}
+
+// A comma-separated list of AE titles (empty: anyone may send).
+std::optional<std::string> set_calling_aets(app_config& c,
+                                            const std::string& v) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= v.size()) {
+    auto comma = v.find(',', start);
+    auto item = std::string{strip(v.substr(start, comma - start))};
+    if (!item.empty()) {
+      if (item.size() > 16 || item.find('\\') != std::string::npos)
+        return "not a list of AE titles (1-16 characters each)";
+      out.push_back(std::move(item));
+    }
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  c.dicom.allowed_calling_aets = std::move(out);
+  return std::nullopt;
+}
+
+// Storage SOP classes to accept, by short name.
+std::optional<std::string> set_sop_classes(app_config& c,
+                                           const std::string& v) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= v.size()) {
+    auto comma = v.find(',', start);
+    auto item = upper(strip(v.substr(start, comma - start)));
+    if (!item.empty()) {
+      if (item != "CR" && item != "DX" && item != "DX_PROCESSING")
+        return "expected a list of CR, DX, DX_PROCESSING";
+      out.push_back(std::move(item));
+    }
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  if (out.empty())
+    return "must name at least one of CR, DX, DX_PROCESSING";
+  c.dicom.sop_classes = std::move(out);
+  return std::nullopt;
+}
+
 std::optional<std::string> set_log_level(app_config& c, const std::string& v) {
   auto u = upper(v);
   if (u != "DEBUG" && u != "INFO" && u != "WARNING" && u != "ERROR")
@@ -183,6 +240,17 @@ constexpr std::array fixed_keys{
            set_int<&ac::processing, &pc::query_interval, 10, unbounded>},
   key_spec{"processing", "SEVERITY_THRESHOLD",
            set_int<&ac::processing, &pc::severity_threshold, 0, 10>},
+  key_spec{"processing", "CONVERTERS",
+           set_int<&ac::processing, &pc::converters, 1, 16>},
+  key_spec{"processing", "PNG_MAX_SIZE",
+           set_int<&ac::processing, &pc::png_max_size, 64, 8192>},
+  key_spec{"processing", "PNG_GAMMA", set_gamma},
+  key_spec{"dicom", "ALLOWED_CALLING_AETS", set_calling_aets},
+  key_spec{"dicom", "SOP_CLASSES", set_sop_classes},
+  key_spec{"dicom", "MAX_ASSOCIATIONS",
+           set_int<&ac::dicom, &dc::max_associations, 1, 64>},
+  key_spec{"dicom", "MIN_FREE_MB",
+           set_int<&ac::dicom, &dc::min_free_mb, 0, unbounded>},
   key_spec{"processing", "PURGE_DAYS",
            set_int<&ac::processing, &pc::purge_days, 0, unbounded>},
   key_spec{"processing", "MAINTENANCE_HOURS",

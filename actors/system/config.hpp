@@ -38,7 +38,11 @@ struct dicom_config {
   std::string remote_ae_title = "DICOM_SERVER";
   std::string remote_ae_ip = "192.168.1.1";
   int remote_ae_port = 104;
-  std::string retrieval_method = "C-MOVE"; // "C-MOVE" or "C-GET"
+  std::string retrieval_method = "C-MOVE";       // "C-MOVE" or "C-GET"
+  std::vector<std::string> allowed_calling_aets; // empty: any caller
+  std::vector<std::string> sop_classes{"CR", "DX", "DX_PROCESSING"};
+  int max_associations = 8; // simultaneous incoming associations
+  int min_free_mb = 500;    // refuse C-STOREs (A700) below this free space
 };
 
 struct openai_config {
@@ -74,7 +78,10 @@ struct processing_config {
   bool enable_his = false;
   int query_interval = 300; // seconds
   int severity_threshold = 5;
-  int purge_days = 0; // PURGE_DAYS: drop old error/ignore exams; 0 never
+  int converters = 2;     // CONVERTERS: parallel DICOM-to-PNG workers
+  int png_max_size = 896; // PNG_MAX_SIZE: long side of renderings
+  double png_gamma = 1.2; // PNG_GAMMA: 1.0 = none
+  int purge_days = 0;     // PURGE_DAYS: drop old error/ignore exams; 0 never
   int maintenance_hours = 24; // MAINTENANCE_HOURS: backup/purge period
 };
 

@@ -713,3 +713,38 @@ TEST(ConfigCommandLine, UsageDocumentsEveryFlag) {
 }
 
 } // namespace
+
+namespace xrv::config {
+
+TEST(ConfigDicomKeys, ParsesListsAndGamma) {
+  auto c = loaded({{"xrayvision.cfg",
+                    "[dicom]\nALLOWED_CALLING_AETS = MODALITY1, PACS ,\n"
+                    "SOP_CLASSES = cr,dx\nMAX_ASSOCIATIONS = 4\n"
+                    "[processing]\nPNG_GAMMA = 1.0\nPNG_MAX_SIZE = 512\n"}});
+  EXPECT_EQ(c.dicom.allowed_calling_aets,
+            (std::vector<std::string>{"MODALITY1", "PACS"}));
+  EXPECT_EQ(c.dicom.sop_classes, (std::vector<std::string>{"CR", "DX"}));
+  EXPECT_EQ(c.dicom.max_associations, 4);
+  EXPECT_DOUBLE_EQ(c.processing.png_gamma, 1.0);
+  EXPECT_EQ(c.processing.png_max_size, 512);
+}
+
+TEST(ConfigDicomKeys, RejectsBadListsAndGamma) {
+  EXPECT_EQ(error_of("[dicom]\nSOP_CLASSES = CT\n"),
+            "xrayvision.cfg: [dicom] SOP_CLASSES = CT: expected a list of CR, "
+            "DX, DX_PROCESSING");
+  EXPECT_EQ(error_of("[dicom]\nSOP_CLASSES =\n"),
+            "xrayvision.cfg: [dicom] SOP_CLASSES = : must name at least one of "
+            "CR, DX, DX_PROCESSING");
+  EXPECT_EQ(error_of("[dicom]\nALLOWED_CALLING_AETS = WAY_TOO_LONG_AE_TITLE\n"),
+            "xrayvision.cfg: [dicom] ALLOWED_CALLING_AETS = "
+            "WAY_TOO_LONG_AE_TITLE: not a list of AE titles (1-16 characters "
+            "each)");
+  EXPECT_EQ(error_of("[processing]\nPNG_GAMMA = bright\n"),
+            "xrayvision.cfg: [processing] PNG_GAMMA = bright: not a number");
+  EXPECT_EQ(error_of("[processing]\nPNG_GAMMA = 9\n"),
+            "xrayvision.cfg: [processing] PNG_GAMMA = 9: out of range "
+            "(0.2-5.0; 1.0 = no gamma)");
+}
+
+} // namespace xrv::config
