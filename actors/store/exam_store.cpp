@@ -305,8 +305,11 @@ exam_store(store_ptr self, exam_store_config cfg,
       if (*known
           && !store::can_transition((*known)->status, exam_status::queued))
         return ingest_outcome::duplicate;
-      e.status = exam_status::queued;
-      e.status_reason.clear();
+      // An image the converter could not use arrives as `error` with its
+      // reason: kept visible rather than queued for the AI.
+      const bool failed = incoming.status == exam_status::error;
+      e.status = failed ? exam_status::error : exam_status::queued;
+      e.status_reason = failed ? incoming.status_reason : std::string{};
       e.attempts = 0;
       if (e.received.empty())
         e.received = stamp(st);

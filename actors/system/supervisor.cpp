@@ -1,6 +1,8 @@
 #include "actors/system/supervisor.hpp"
 
 #include "actors/broadcast/broadcaster.hpp"
+#include "actors/dicom/converter.hpp"
+#include "actors/dicom/receiver.hpp"
 #include "actors/limiter/limiter.hpp"
 #include "actors/store/exam_store.hpp"
 #include "actors/system/log.hpp"
@@ -71,8 +73,22 @@ system_handles start_actors(caf::actor_system& sys,
                                std::move(index), h.broadcaster, wall_now_fn{[] {
                                  return std::chrono::system_clock::now();
                                }});
-  h.receiver
-    = sys.spawn(unavailable<receiver_actor>, std::string{"DICOM receiver"});
+  converter_config cc;
+  cc.images_dir = cfg.general.images_dir;
+  cc.regions = cfg.regions;
+  cc.render.max_side = cfg.processing.png_max_size;
+  cc.render.gamma = cfg.processing.png_gamma;
+  for (int i = 0; i < cfg.processing.converters; ++i)
+    h.converters.push_back(sys.spawn<caf::detached>(converter, cc, h.store));
+  receiver_config rc;
+  rc.ae_title = cfg.dicom.ae_title;
+  rc.port = cfg.dicom.ae_port;
+  rc.allowed_calling_aets = cfg.dicom.allowed_calling_aets;
+  rc.sop_classes = cfg.dicom.sop_classes;
+  rc.max_associations = cfg.dicom.max_associations;
+  rc.min_free_mb = cfg.dicom.min_free_mb;
+  rc.images_dir = cfg.general.images_dir;
+  h.receiver = sys.spawn(dicom_receiver, rc, h.converters);
   h.query = sys.spawn(unavailable<query_actor>, std::string{"query scheduler"});
   h.dispatchers.push_back(
     sys.spawn(unavailable<dispatcher_actor>, std::string{"AI dispatcher"}));
@@ -91,6 +107,8 @@ system_handles start_actors(caf::actor_system& sys,
     h.limiter.address()};
   for (auto& d : h.dispatchers)
     children.push_back(d.address());
+  for (auto& c : h.converters)
+    children.push_back(c.address());
   h.supervisor
     = sys.spawn(supervisor_impl, std::move(children), h.store,
                 std::chrono::hours(cfg.processing.maintenance_hours));
@@ -102,6 +120,8 @@ void stop_actors(caf::actor_system& sys, system_handles& h) {
   // in-flight results are still written.
   stop_one(h.supervisor);
   stop_one(h.receiver);
+  for (auto& c : h.converters)
+    stop_one(c);
   stop_one(h.query);
   for (auto& d : h.dispatchers)
     stop_one(d);

@@ -2,6 +2,7 @@
 
 #include "actors/ai/dispatcher_actor.hpp"
 #include "actors/broadcast/broadcaster_actor.hpp"
+#include "actors/dicom/converter_actor.hpp"
 #include "actors/dicom/query_actor.hpp"
 #include "actors/dicom/receiver_actor.hpp"
 #include "actors/fhir/fetcher_actor.hpp"
@@ -23,6 +24,7 @@ namespace xrv {
 struct system_handles {
   store_actor store;
   receiver_actor receiver;
+  std::vector<converter_actor> converters;
   query_actor query;
   std::vector<dispatcher_actor> dispatchers;
   fetcher_actor fetcher;

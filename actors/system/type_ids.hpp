@@ -44,6 +44,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(xrv, caf::first_custom_type_id)
 
   CAF_ADD_ATOM(xrv, xrv::atom, acquire, "acquire")
   CAF_ADD_ATOM(xrv, xrv::atom, aggregate, "aggregate")
+  CAF_ADD_ATOM(xrv, xrv::atom, convert, "convert")
   CAF_ADD_ATOM(xrv, xrv::atom, counts, "counts")
   CAF_ADD_ATOM(xrv, xrv::atom, finish, "finish")
   CAF_ADD_ATOM(xrv, xrv::atom, get, "get")

@@ -1,0 +1,135 @@
+#include "actors/dicom/converter.hpp"
+
+#include "actors/dicom/extract_tags.hpp"
+#include "actors/store/definitions.hpp"
+#include "actors/system/log.hpp"
+
+#include <caf/event_based_actor.hpp>
+
+#include <dcmtk/dcmdata/dcfilefo.h>
+
+#include <chrono>
+#include <filesystem>
+
+namespace xrv {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string now_local() {
+  return store::format_local(
+    std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::system_clock::now().time_since_epoch())
+      .count());
+}
+
+// An exam that could not be turned into an image still exists, with the
+// reason, so the user sees it (never a silent loss).
+std::pair<store::exam_record, store::patient_record>
+failed_exam(const std::string& uid, std::string reason) {
+  store::exam_record e;
+  e.uid = uid;
+  e.created = now_local();
+  e.received = e.created;
+  e.region = "unknown";
+  e.status = store::exam_status::error;
+  e.status_reason = std::move(reason);
+  e.cnp = "unknown";
+  store::patient_record p;
+  p.cnp = e.cnp;
+  return {e, p};
+}
+
+// Everything blocking for one file: load, map, render, write the PNG.
+std::pair<store::exam_record, store::patient_record>
+convert_file(const converter_config& cfg, const std::string& uid,
+             const std::string& path) {
+  DcmFileFormat file;
+  auto cond = file.loadFile(path.c_str());
+  if (cond.bad())
+    return failed_exam(uid,
+                       std::string{"unreadable DICOM file: "} + cond.text());
+  auto* ds = file.getDataset();
+  auto tags = dicom::extract_tags(*ds);
+  if (!tags)
+    return failed_exam(uid, tags.error().detail);
+  auto mapped = dicom::map_exam(*tags, cfg.regions, now_local());
+  if (!mapped)
+    return failed_exam(uid, mapped.error().detail);
+  auto& [exam, patient] = *mapped;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto png = dicom::render_png(*ds, ds->getOriginalXfer(), cfg.render);
+  if (!png) {
+    exam.status = store::exam_status::error;
+    exam.status_reason = "cannot render the image: " + png.error().detail;
+    return *mapped;
+  }
+  auto target = fs::path{cfg.images_dir} / (uid + ".png");
+  if (auto ok = dicom::write_file_atomically(target, png->png); !ok) {
+    exam.status = store::exam_status::error;
+    exam.status_reason = "cannot write the PNG: " + ok.error().detail;
+    return *mapped;
+  }
+  log::get("dicom")->debug(
+    "rendered {} ({}x{}) in {} ms", uid, png->width, png->height,
+    std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - t0)
+      .count());
+  return *mapped;
+}
+
+} // namespace
+
+converter_actor::behavior_type converter(converter_actor::pointer self,
+                                         converter_config cfg,
+                                         store_actor store) {
+  // Converts and stores one file.
+  auto convert_and_ingest
+    = [self, cfg, store](const std::string& uid, const std::string& path) {
+        auto [exam, patient] = convert_file(cfg, uid, path);
+        if (exam.status == store::exam_status::error)
+          log::get("dicom")->error("exam {}: {}", uid, exam.status_reason);
+        self
+          ->request(store, std::chrono::seconds(30), atom::ingest::value,
+                    std::move(exam), std::move(patient))
+          .then(
+            [uid](ingest_outcome outcome) {
+              log::get("dicom")->info("exam {} {}", uid,
+                                      outcome == ingest_outcome::queued
+                                        ? "queued"
+                                        : "already known; kept as is");
+            },
+            [uid](const caf::error& err) {
+              // The file stays on disk: start-up reconciliation retries it.
+              log::get("dicom")->error("exam {} not stored: {}", uid,
+                                       from_caf_error(err).detail);
+            });
+      };
+  return {
+    [self, store, convert_and_ingest](atom::convert, const std::string& uid,
+                                      const std::string& path) {
+      // An exam already known in a state that a new copy does not change
+      // (done, queued, processing, check...) is not rendered again: this
+      // makes start-up reconciliation of kept files cheap.
+      self->request(store, std::chrono::seconds(30), atom::get::value, uid)
+        .then(
+          [convert_and_ingest, uid, path](const store::exam_view& v) {
+            if (store::can_transition(v.exam.status,
+                                      store::exam_status::queued))
+              convert_and_ingest(uid, path);
+            else
+              log::get("dicom")->debug("exam {} already {}; not converted", uid,
+                                       store::to_string(v.exam.status));
+          },
+          [convert_and_ingest, uid, path](const caf::error&) {
+            convert_and_ingest(uid, path);
+          });
+    },
+    [](atom::health) {
+      return component_health{"DICOM converter", true, ""};
+    },
+  };
+}
+
+} // namespace xrv

@@ -1,0 +1,346 @@
+// DICOM ingest end to end: DCMTK's storescu sends real files nobody here
+// wrote (pydicom's CR test images, Debian package python3-pydicom), re-encoded
+// at test time with DCMTK's tools into every accepted transfer syntax; each
+// must become a queued exam with a PNG. Refusals carry the right status and
+// the server stays up.
+
+#include "tests/support/http_client.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace xrv::test {
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+const fs::path pydicom_files
+  = "/usr/lib/python3/dist-packages/pydicom/data/test_files";
+const fs::path real_cr = pydicom_files / "dicomdirtests/77654033/CR1/6154";
+
+std::string sh(const std::string& cmd) {
+  return run_command(cmd + " 2>&1", "");
+}
+
+// The SOP Instance UID of a file, read with dcmdump.
+std::string sop_uid(const fs::path& file) {
+  auto out = sh("dcmdump +P SOPInstanceUID " + file.string());
+  std::smatch m;
+  if (std::regex_search(out, m, std::regex{R"(\[([0-9.]+)\])"}))
+    return m[1];
+  return {};
+}
+
+class DicomIngest : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    env_ = new temp_dir;
+    const auto& d = env_->path();
+    http_port_ = free_port();
+    dicom_port_ = free_port();
+    write_file(
+      d / "xrayvision.cfg",
+      "[general]\nSTATIC_DIR = " + std::string{XRV_SOURCE_DIR}
+        + "/static\nIMAGES_DIR = " + (d / "images").string()
+        + "\nLOG_FILE = " + (d / "xrv.log").string()
+        + "\n[dashboard]\nDASHBOARD_BIND = 127.0.0.1\nDASHBOARD_PORT = "
+        + std::to_string(http_port_)
+        + "\n[dicom]\nAE_PORT = " + std::to_string(dicom_port_)
+        + "\nMIN_FREE_MB = 1\n[users]\nadmin = adm,admin\n"
+          "[limits]\nAPI_PER_MINUTE = 0\n[processing]\nNO_QUERY = "
+          "true\n");
+    proc_ = new child_process({XRV_BINARY}, d, {}, d / "out.txt");
+    ready_ = wait_until(
+      [] {
+        return http_call("GET", url("/healthz")).status == 200;
+      },
+      20s);
+  }
+
+  static void TearDownTestSuite() {
+    delete proc_;
+    delete env_;
+  }
+
+  void SetUp() override {
+    ASSERT_TRUE(fs::exists(real_cr)) << "python3-pydicom test files missing";
+    ASSERT_TRUE(ready_) << read_text(env_->path() / "out.txt");
+  }
+
+  static std::string url(const std::string& path) {
+    return "http://127.0.0.1:" + std::to_string(http_port_) + path;
+  }
+
+  // Sends one file; returns storescu's verbose output.
+  static std::string send(const fs::path& file, const std::string& flags,
+                          const std::string& called = "XRAYVISION") {
+    return sh("TCP_NODELAY=1 storescu -v -aet TESTSCU -aec " + called + " "
+              + flags + " 127.0.0.1 " + std::to_string(dicom_port_) + " "
+              + file.string());
+  }
+
+  // Waits for the exam to be stored; returns its JSON (null if it never came).
+  static json::value wait_exam(const std::string& uid) {
+    json::value v;
+    wait_until(
+      [&] {
+        auto r = http_call("GET", url("/api/exams/" + uid),
+                           {basic_header("admin", "adm")});
+        if (r.status != 200)
+          return false;
+        v = json::parse(r.body);
+        return true;
+      },
+      20s);
+    return v;
+  }
+
+  // A copy of `src` with a new SOP Instance UID, transformed by `tool`.
+  static fs::path derive(const std::string& name, const std::string& tool,
+                         const fs::path& src = real_cr) {
+    auto out = env_->path() / "in" / (name + ".dcm");
+    fs::create_directories(out.parent_path());
+    if (tool.empty())
+      fs::copy_file(src, out, fs::copy_options::overwrite_existing);
+    else
+      sh(tool + " " + src.string() + " " + out.string());
+    sh("dcmodify -nb -gin " + out.string());
+    return out;
+  }
+
+  static temp_dir* env_;
+  static child_process* proc_;
+  static bool ready_;
+  static unsigned short http_port_;
+  static unsigned short dicom_port_;
+};
+
+temp_dir* DicomIngest::env_ = nullptr;
+child_process* DicomIngest::proc_ = nullptr;
+bool DicomIngest::ready_ = false;
+unsigned short DicomIngest::http_port_ = 0;
+unsigned short DicomIngest::dicom_port_ = 0;
+
+} // namespace
+
+TEST_F(DicomIngest, EveryAcceptedTransferSyntaxBecomesAQueuedExamWithPng) {
+  struct variant {
+    const char* name;
+    const char* tool;    // DCMTK re-encoder ("" = as is)
+    const char* propose; // storescu flag proposing that syntax
+  };
+
+  const variant variants[] = {
+    {"explicit-le", "dcmconv +te", ""},
+    {"implicit-le", "dcmconv +ti", "-xi"},
+    {"explicit-be", "dcmconv +tb", "-xb"},
+    {"deflated", "dcmconv +td", "-xd"},
+    {"jpeg-lossless-sv1", "dcmcjpeg +e1", "-xs"},
+    {"jpeg-extended-12bit", "dcmcjpeg +ee", "-xx"},
+    {"jpeg-ls-lossless", "dcmcjpls", "-xt"},
+    {"jpeg-ls-near-lossless", "dcmcjpls +en", "-xu"},
+    {"rle", "dcmcrle", "-xr"},
+  };
+  for (const auto& v : variants) {
+    auto file = derive(v.name, v.tool);
+    const auto uid = sop_uid(file);
+    ASSERT_FALSE(uid.empty()) << v.name;
+    auto out = send(file, v.propose);
+    EXPECT_EQ(out.find("Store Failed"), std::string::npos) << v.name << out;
+    auto exam = wait_exam(uid);
+    ASSERT_TRUE(exam.is_object()) << v.name << ": exam never stored\n" << out;
+    EXPECT_EQ(exam.at("exam").at("status").as_string(), "queued") << v.name;
+    EXPECT_EQ(exam.at("exam").at("type").as_string(), "CR") << v.name;
+    auto png = http_call("GET", url("/images/" + uid + ".png"),
+                         {basic_header("admin", "adm")});
+    EXPECT_EQ(png.status, 200) << v.name;
+    EXPECT_EQ(png.body.substr(0, 8), "\x89PNG\r\n\x1a\n") << v.name;
+  }
+}
+
+TEST_F(DicomIngest, ColourJpegBaselineIsRendered) {
+  // pydicom's RGB baseline JPEG, relabelled as a CR so that we accept it.
+  auto file
+    = derive("rgb-baseline", "", pydicom_files / "SC_rgb_jpeg_dcmtk.dcm");
+  sh("dcmodify -nb -m SOPClassUID=1.2.840.10008.5.1.4.1.1.1 " + file.string());
+  const auto uid = sop_uid(file);
+  auto out = send(file, "-xy");
+  auto exam = wait_exam(uid);
+  ASSERT_TRUE(exam.is_object()) << out;
+  EXPECT_EQ(exam.at("exam").at("status").as_string(), "queued");
+}
+
+TEST_F(DicomIngest, ImageWithoutPixelDataIsRefusedAndNotStored) {
+  auto file = derive("no-pixels", "");
+  sh("dcmodify -nb -ea PixelData " + file.string());
+  const auto uid = sop_uid(file);
+  auto out = send(file, "");
+  EXPECT_NE(out.find("DataSetDoesNotMatchSOPClass"), std::string::npos) << out;
+  auto r = http_call("GET", url("/api/exams/" + uid),
+                     {basic_header("admin", "adm")});
+  EXPECT_EQ(r.status, 404);
+  EXPECT_FALSE(fs::exists(env_->path() / "images" / (uid + ".dcm")));
+  EXPECT_EQ(http_call("GET", url("/healthz")).status, 200);
+}
+
+TEST_F(DicomIngest, WrongCalledAeTitleIsRejected) {
+  auto file = derive("wrong-ae", "");
+  auto out = send(file, "", "SOMEONE_ELSE");
+  EXPECT_NE(out.find("Called AE Title Not Recognized"), std::string::npos)
+    << out;
+}
+
+TEST_F(DicomIngest, ReSentImageOfAQueuedExamIsAcceptedOnce) {
+  auto file = derive("twice", "");
+  const auto uid = sop_uid(file);
+  send(file, "");
+  ASSERT_TRUE(wait_exam(uid).is_object());
+  auto again = send(file, "");
+  EXPECT_EQ(again.find("Store Failed"), std::string::npos) << again;
+  auto page = http_call("GET", url("/api/exams?search=" + uid),
+                        {basic_header("admin", "adm")});
+  EXPECT_NE(page.body.find("\"total\":1"), std::string::npos) << page.body;
+}
+
+TEST_F(DicomIngest, EchoIsAnswered) {
+  auto out = sh("TCP_NODELAY=1 echoscu -v -aec XRAYVISION 127.0.0.1 "
+                + std::to_string(dicom_port_));
+  EXPECT_NE(out.find("Received Echo Response (Success)"), std::string::npos)
+    << out;
+}
+
+TEST(DicomCrash, KillDuringFloodLosesNoAcknowledgedImage) {
+  temp_dir d;
+  const auto http_port = free_port();
+  const auto dicom_port = free_port();
+  write_file(d.path() / "xrayvision.cfg",
+             "[general]\nSTATIC_DIR = " + std::string{XRV_SOURCE_DIR}
+               + "/static\nIMAGES_DIR = " + (d.path() / "images").string()
+               + "\nLOG_FILE = " + (d.path() / "xrv.log").string()
+               + "\n[dashboard]\nDASHBOARD_BIND = 127.0.0.1\nDASHBOARD_PORT = "
+               + std::to_string(http_port)
+               + "\n[dicom]\nAE_PORT = " + std::to_string(dicom_port)
+               + "\nMIN_FREE_MB = 1\n[users]\nadmin = adm,admin\n"
+                 "[limits]\nAPI_PER_MINUTE = 0\n[processing]\nNO_QUERY = "
+                 "true\n");
+  // 1,000 copies of the real CR, each with its own SOP Instance UID.
+  constexpr int files = 1000;
+  constexpr int senders = 4;
+  const auto in = d.path() / "flood";
+  fs::create_directories(in);
+  std::vector<fs::path> paths;
+  std::string list;
+  for (int i = 0; i < files; ++i) {
+    paths.push_back(in / ("f" + std::to_string(i) + ".dcm"));
+    fs::copy_file(real_cr, paths.back());
+    list += " " + paths.back().string();
+  }
+  sh("dcmodify -nb -gin" + list);
+  std::map<std::string, std::string> uid_of; // path -> uid
+  for (const auto& p : paths)
+    uid_of[p.string()] = sop_uid(p);
+  const auto url = [&](const std::string& path) {
+    return "http://127.0.0.1:" + std::to_string(http_port) + path;
+  };
+  auto server = std::make_unique<child_process>(
+    std::vector<std::string>{XRV_BINARY}, d.path(),
+    std::map<std::string, std::string>{}, d.path() / "out.txt");
+  ASSERT_TRUE(wait_until(
+    [&] {
+      return http_call("GET", url("/healthz")).status == 200;
+    },
+    20s));
+  // Four associations at once, each storescu logging every response.
+  std::vector<std::unique_ptr<child_process>> flood;
+  for (int s = 0; s < senders; ++s) {
+    std::vector<std::string> argv{"/usr/bin/storescu",
+                                  "-v",
+                                  "-aet",
+                                  "FLOOD",
+                                  "-aec",
+                                  "XRAYVISION",
+                                  "127.0.0.1",
+                                  std::to_string(dicom_port)};
+    for (int i = s; i < files; i += senders)
+      argv.push_back(paths[static_cast<std::size_t>(i)].string());
+    flood.push_back(std::make_unique<child_process>(
+      argv, d.path(), std::map<std::string, std::string>{{"TCP_NODELAY", "1"}},
+      d.path() / ("sender" + std::to_string(s) + ".txt")));
+  }
+  // Acknowledged = a "Sending file" line followed by a Success response.
+  auto acknowledged = [&] {
+    std::set<std::string> acked;
+    for (int s = 0; s < senders; ++s) {
+      std::istringstream log{
+        read_text(d.path() / ("sender" + std::to_string(s) + ".txt"))};
+      std::string line;
+      std::string current;
+      while (std::getline(log, line)) {
+        if (auto pos = line.find("Sending file: "); pos != std::string::npos)
+          current = line.substr(pos + 14);
+        else if (line.find("Received Store Response (Success)")
+                   != std::string::npos
+                 && !current.empty())
+          acked.insert(uid_of[current]);
+      }
+    }
+    return acked;
+  };
+  wait_until(
+    [&] {
+      return acknowledged().size() >= 150;
+    },
+    60s);
+  server->signal(SIGKILL);
+  server->wait_exit(10s);
+  for (auto& f : flood)
+    f->wait_exit(30s);
+  const auto acked = acknowledged();
+  ASSERT_GE(acked.size(), 150u);
+  std::cout << acked.size() << " of " << files
+            << " images acknowledged before the kill\n";
+  // Restart: every acknowledged image becomes an exam, exactly once.
+  server = std::make_unique<child_process>(
+    std::vector<std::string>{XRV_BINARY}, d.path(),
+    std::map<std::string, std::string>{}, d.path() / "out2.txt");
+  ASSERT_TRUE(wait_until(
+    [&] {
+      return http_call("GET", url("/healthz")).status == 200;
+    },
+    20s));
+  const auto admin = basic_header("admin", "adm");
+  std::size_t total = 0;
+  ASSERT_TRUE(wait_until(
+    [&] {
+      auto r = http_call("GET", url("/api/exams?limit=1"), {admin});
+      auto v = json::parse(r.body);
+      total = static_cast<std::size_t>(v.at("total").as_int64());
+      return total >= acked.size();
+    },
+    60s))
+    << "only " << total << " of " << acked.size() << " acknowledged stored";
+  for (const auto& uid : acked) {
+    auto r = http_call("GET", url("/api/exams/" + uid), {admin});
+    ASSERT_EQ(r.status, 200) << uid << " acknowledged but lost";
+  }
+  EXPECT_LE(total, static_cast<std::size_t>(files));
+  auto processing
+    = http_call("GET", url("/api/exams?status=processing"), {admin});
+  EXPECT_NE(processing.body.find("\"total\":0"), std::string::npos);
+}
+
+} // namespace xrv::test
