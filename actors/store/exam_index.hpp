@@ -7,6 +7,7 @@
 
 #include "actors/store/exam.hpp"
 #include "actors/store/exam_filter.hpp"
+#include "actors/store/interner.hpp"
 
 #include <array>
 #include <cstddef>
@@ -33,28 +34,6 @@ struct index_page {
 struct patient_index_page {
   std::vector<std::string> cnps;
   std::size_t total = 0;
-};
-
-/// Interns strings to small ids; id 0 is the empty string.
-class interner {
-public:
-  interner();
-  /// The id of `s`, adding it when new.
-  std::uint32_t intern(const std::string& s);
-  /// The id of `s` if known.
-  [[nodiscard]] std::optional<std::uint32_t> find(const std::string& s) const;
-
-  [[nodiscard]] const std::string& name(std::uint32_t id) const {
-    return names_[id];
-  }
-
-  [[nodiscard]] std::size_t size() const noexcept {
-    return names_.size();
-  }
-
-private:
-  std::unordered_map<std::string, std::uint32_t> ids_;
-  std::vector<std::string> names_;
 };
 
 /// Exam summaries with filters, ordering, counts and aggregates.

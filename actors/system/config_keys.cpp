@@ -1,0 +1,254 @@
+#include "actors/system/config_keys.hpp"
+
+#include "actors/system/ini.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <climits>
+#include <string>
+#include <vector>
+
+namespace xrv::config {
+
+namespace {
+
+// -- validated setters for the fixed keys -------------------------------------
+
+template <auto Sec, auto Mem>
+std::optional<std::string> set_text(app_config& c, const std::string& v) {
+  (c.*Sec).*Mem = v;
+  return std::nullopt;
+}
+
+template <auto Sec, auto Mem>
+std::optional<std::string> set_nonempty(app_config& c, const std::string& v) {
+  if (v.empty())
+    return "must not be empty";
+  (c.*Sec).*Mem = v;
+  return std::nullopt;
+}
+
+template <auto Sec, auto Mem, int Min, int Max>
+std::optional<std::string> set_int(app_config& c, const std::string& v) {
+  const auto n = parse_ini_int(v);
+  if (!n)
+    return "not an integer";
+  if (*n < Min || *n > Max)
+    return Max == INT_MAX ? "out of range (minimum " + std::to_string(Min) + ")"
+                          : "out of range (" + std::to_string(Min) + "-"
+                              + std::to_string(Max) + ")";
+  (c.*Sec).*Mem = static_cast<int>(*n);
+  return std::nullopt;
+}
+
+template <auto Sec, auto Mem>
+std::optional<std::string> set_port(app_config& c, const std::string& v) {
+  const auto n = parse_ini_int(v);
+  if (!n)
+    return "not an integer";
+  if (*n < 1 || *n > 65535)
+    return "not a port (1-65535)";
+  (c.*Sec).*Mem = static_cast<int>(*n);
+  return std::nullopt;
+}
+
+template <auto Sec, auto Mem>
+std::optional<std::string> set_bool(app_config& c, const std::string& v) {
+  const auto b = parse_ini_bool(v);
+  if (!b)
+    return std::string{bool_reason};
+  (c.*Sec).*Mem = *b;
+  return std::nullopt;
+}
+
+template <auto Sec, auto Mem>
+std::optional<std::string> set_ae_title(app_config& c, const std::string& v) {
+  // PS3.5 §6.2: AE is 1-16 characters of the default repertoire, no
+  // backslash and no control characters.
+  const bool bad_char = std::any_of(v.begin(), v.end(), [](unsigned char ch) {
+    return ch == '\\' || ch < 0x20 || ch > 0x7e;
+  });
+  if (v.empty() || v.size() > 16 || bad_char)
+    return "not an AE title (1-16 characters, no backslash)";
+  (c.*Sec).*Mem = v;
+  return std::nullopt;
+}
+
+std::optional<std::string> set_retrieval(app_config& c, const std::string& v) {
+  auto u = upper(v);
+  if (u != "C-MOVE" && u != "C-GET")
+    return "expected C-MOVE or C-GET";
+  c.dicom.retrieval_method = std::move(u);
+  return std::nullopt;
+}
+
+std::optional<std::string> set_gamma(app_config& c, const std::string& v) {
+  double g = 0;
+  const auto* end = v.data() + v.size();
+  auto [ptr, ec] = std::from_chars(v.data(), end, g);
+  if (v.empty() || ec != std::errc{} || ptr != end)
+    return "not a number";
+  if (g < 0.2 || g > 5.0)
+    return "out of range (0.2-5.0; 1.0 = no gamma)";
+  c.processing.png_gamma = g;
+  return std::nullopt;
+}
+
+// A comma-separated list of AE titles (empty: anyone may send).
+std::optional<std::string> set_calling_aets(app_config& c,
+                                            const std::string& v) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= v.size()) {
+    auto comma = v.find(',', start);
+    auto item = std::string{strip(v.substr(start, comma - start))};
+    if (!item.empty()) {
+      if (item.size() > 16 || item.find('\\') != std::string::npos)
+        return "not a list of AE titles (1-16 characters each)";
+      out.push_back(std::move(item));
+    }
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  c.dicom.allowed_calling_aets = std::move(out);
+  return std::nullopt;
+}
+
+// Storage SOP classes to accept, by short name.
+std::optional<std::string> set_sop_classes(app_config& c,
+                                           const std::string& v) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= v.size()) {
+    auto comma = v.find(',', start);
+    auto item = upper(strip(v.substr(start, comma - start)));
+    if (!item.empty()) {
+      if (item != "CR" && item != "DX" && item != "DX_PROCESSING")
+        return "expected a list of CR, DX, DX_PROCESSING";
+      out.push_back(std::move(item));
+    }
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  if (out.empty())
+    return "must name at least one of CR, DX, DX_PROCESSING";
+  c.dicom.sop_classes = std::move(out);
+  return std::nullopt;
+}
+
+std::optional<std::string> set_log_level(app_config& c, const std::string& v) {
+  auto u = upper(v);
+  if (u != "DEBUG" && u != "INFO" && u != "WARNING" && u != "ERROR")
+    return "expected DEBUG, INFO, WARNING or ERROR";
+  c.log_level = std::move(u);
+  return std::nullopt;
+}
+
+using ac = app_config;
+using gc = general_config;
+using dc = dicom_config;
+using oc = openai_config;
+using pc = processing_config;
+using lc = limits_config;
+using dbc = dashboard_config;
+constexpr int unbounded = INT_MAX;
+
+constexpr std::array fixed_keys{
+  key_spec{"general", "XRAYVISION_DB_PATH",
+           set_nonempty<&ac::general, &gc::db_path>},
+  key_spec{"general", "XRAYVISION_BACKUP_DIR",
+           set_nonempty<&ac::general, &gc::backup_dir>},
+  key_spec{"general", "BACKUP_KEEP",
+           set_int<&ac::general, &gc::backup_keep, 1, unbounded>},
+  key_spec{"general", "IMAGES_DIR",
+           set_nonempty<&ac::general, &gc::images_dir>},
+  key_spec{"general", "STATIC_DIR",
+           set_nonempty<&ac::general, &gc::static_dir>},
+  key_spec{"general", "LOG_FILE", set_text<&ac::general, &gc::log_file>},
+  key_spec{"general", "LOG_LEVEL", set_log_level},
+  key_spec{"general", "LOG_MAX_SIZE_MB",
+           set_int<&ac::general, &gc::log_max_size_mb, 1, unbounded>},
+  key_spec{"general", "LOG_MAX_FILES",
+           set_int<&ac::general, &gc::log_max_files, 1, unbounded>},
+  key_spec{"general", "WORKER_THREADS",
+           set_int<&ac::general, &gc::worker_threads, 1, 64>},
+  key_spec{"dicom", "AE_TITLE", set_ae_title<&ac::dicom, &dc::ae_title>},
+  key_spec{"dicom", "AE_PORT", set_port<&ac::dicom, &dc::ae_port>},
+  key_spec{"dicom", "REMOTE_AE_TITLE",
+           set_ae_title<&ac::dicom, &dc::remote_ae_title>},
+  key_spec{"dicom", "REMOTE_AE_IP",
+           set_nonempty<&ac::dicom, &dc::remote_ae_ip>},
+  key_spec{"dicom", "REMOTE_AE_PORT",
+           set_port<&ac::dicom, &dc::remote_ae_port>},
+  key_spec{"dicom", "RETRIEVAL_METHOD", set_retrieval},
+  key_spec{"openai", "OPENAI_URL_PRIMARY",
+           set_text<&ac::openai, &oc::url_primary>},
+  key_spec{"openai", "OPENAI_URL_SECONDARY",
+           set_text<&ac::openai, &oc::url_secondary>},
+  key_spec{"openai", "OPENAI_API_KEY", set_text<&ac::openai, &oc::api_key>},
+  key_spec{"openai", "MODEL_NAME", set_nonempty<&ac::openai, &oc::model_name>},
+  key_spec{"dashboard", "DASHBOARD_BIND",
+           set_nonempty<&ac::dashboard, &dbc::bind>},
+  key_spec{"dashboard", "DASHBOARD_PORT", set_port<&ac::dashboard, &dbc::port>},
+  key_spec{"dashboard", "HTTP_THREADS",
+           set_int<&ac::dashboard, &dbc::http_threads, 1, 64>},
+  key_spec{"dashboard", "SESSION_HOURS",
+           set_int<&ac::dashboard, &dbc::session_hours, 1, 720>},
+  key_spec{"notifications", "NTFY_URL",
+           set_text<&ac::notifications, &notifications_config::ntfy_url>},
+  key_spec{"fhir", "FHIR_URL", set_text<&ac::fhir, &fhir_config::url>},
+  key_spec{"fhir", "FHIR_USERNAME",
+           set_text<&ac::fhir, &fhir_config::username>},
+  key_spec{"fhir", "FHIR_PASSWORD",
+           set_text<&ac::fhir, &fhir_config::password>},
+  key_spec{"processing", "PAGE_SIZE",
+           set_int<&ac::processing, &pc::page_size, 1, 100>},
+  key_spec{"processing", "KEEP_DICOM",
+           set_bool<&ac::processing, &pc::keep_dicom>},
+  key_spec{"processing", "LOAD_DICOM",
+           set_bool<&ac::processing, &pc::load_dicom>},
+  key_spec{"processing", "NO_QUERY", set_bool<&ac::processing, &pc::no_query>},
+  key_spec{"processing", "ENABLE_NTFY",
+           set_bool<&ac::processing, &pc::enable_ntfy>},
+  key_spec{"processing", "ENABLE_HIS",
+           set_bool<&ac::processing, &pc::enable_his>},
+  key_spec{"processing", "QUERY_INTERVAL",
+           set_int<&ac::processing, &pc::query_interval, 10, unbounded>},
+  key_spec{"processing", "SEVERITY_THRESHOLD",
+           set_int<&ac::processing, &pc::severity_threshold, 0, 10>},
+  key_spec{"processing", "CONVERTERS",
+           set_int<&ac::processing, &pc::converters, 1, 16>},
+  key_spec{"processing", "PNG_MAX_SIZE",
+           set_int<&ac::processing, &pc::png_max_size, 64, 8192>},
+  key_spec{"processing", "PNG_GAMMA", set_gamma},
+  key_spec{"dicom", "ALLOWED_CALLING_AETS", set_calling_aets},
+  key_spec{"dicom", "SOP_CLASSES", set_sop_classes},
+  key_spec{"dicom", "MAX_ASSOCIATIONS",
+           set_int<&ac::dicom, &dc::max_associations, 1, 64>},
+  key_spec{"dicom", "MIN_FREE_MB",
+           set_int<&ac::dicom, &dc::min_free_mb, 0, unbounded>},
+  key_spec{"processing", "PURGE_DAYS",
+           set_int<&ac::processing, &pc::purge_days, 0, unbounded>},
+  key_spec{"processing", "MAINTENANCE_HOURS",
+           set_int<&ac::processing, &pc::maintenance_hours, 1, 720>},
+  key_spec{"limits", "HEAVY_PER_MINUTE",
+           set_int<&ac::limits, &lc::heavy_per_minute, 0, unbounded>},
+  key_spec{"limits", "API_PER_MINUTE",
+           set_int<&ac::limits, &lc::api_per_minute, 0, unbounded>},
+};
+
+} // namespace
+
+const key_spec* find_key(std::string_view section, std::string_view key) {
+  const auto u = upper(key);
+  const auto it = std::find_if(fixed_keys.begin(), fixed_keys.end(),
+                               [&](const key_spec& k) {
+                                 return k.section == section && k.key == u;
+                               });
+  return it == fixed_keys.end() ? nullptr : &*it;
+}
+
+} // namespace xrv::config
