@@ -5,6 +5,7 @@
 // the server stays up.
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/png_reader.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -62,7 +63,7 @@ protected:
         + "\n[dicom]\nAE_PORT = " + std::to_string(dicom_port_)
         + "\nMIN_FREE_MB = 1\n[users]\nadmin = adm,admin\n"
           "[limits]\nAPI_PER_MINUTE = 0\n[processing]\nNO_QUERY = "
-          "true\n");
+          "true\nPNG_GAMMA = 1.0\n");
     proc_ = new child_process({XRV_BINARY}, d, {}, d / "out.txt");
     ready_ = wait_until(
       [] {
@@ -144,6 +145,13 @@ TEST_F(DicomIngest, EveryAcceptedTransferSyntaxBecomesAQueuedExamWithPng) {
     const char* propose; // storescu flag proposing that syntax
   };
 
+  // DCMTK's own renderer of the original file, with the file's VOI window
+  // (our renderer's choice for a file that has one), as the reference.
+  const auto ref_png = env_->path() / "reference.png";
+  sh("dcm2pnm --write-png +Wi 1 " + real_cr.string() + " " + ref_png.string());
+  auto reference = decode_png(read_text(ref_png));
+  ASSERT_TRUE(reference.has_value()) << "dcm2pnm produced no PNG";
+
   const variant variants[] = {
     {"explicit-le", "dcmconv +te", ""},
     {"implicit-le", "dcmconv +ti", "-xi"},
@@ -169,6 +177,20 @@ TEST_F(DicomIngest, EveryAcceptedTransferSyntaxBecomesAQueuedExamWithPng) {
                          {basic_header("admin", "adm")});
     EXPECT_EQ(png.status, 200) << v.name;
     EXPECT_EQ(png.body.substr(0, 8), "\x89PNG\r\n\x1a\n") << v.name;
+    auto ours = decode_png(png.body);
+    ASSERT_TRUE(ours.has_value()) << v.name;
+    // Lossless encodings must match the reference; near-lossless and 12-bit
+    // lossy JPEG within a few grey levels.
+    const double diff = mean_abs_diff(*ours, *reference);
+    EXPECT_GE(diff, 0.0) << v.name << ": size differs";
+    EXPECT_LE(diff, std::string{v.name}.find("lossless") != std::string::npos
+                        || std::string{v.name}.find("-le") != std::string::npos
+                        || std::string{v.name}.find("-be") != std::string::npos
+                        || std::string{v.name} == "deflated"
+                        || std::string{v.name} == "rle"
+                      ? 1.0
+                      : 4.0)
+      << v.name << " differs from dcm2pnm by " << diff;
   }
 }
 
