@@ -107,6 +107,44 @@ void purge(exam_store_state& st) {
                             purged, st.cfg.purge_days);
 }
 
+// -- query scheduler: known studies ------------------------------------------
+// A 64-bit hash per study keeps this at 8 bytes per study (a million exams
+// cost a few MB, not a hundred); a collision (odds ~n²/2⁶⁵) would only make
+// the scheduler skip one study, which a modality push still delivers.
+std::uint64_t study_key(std::string_view study) {
+  return std::hash<std::string_view>{}(study);
+}
+
+// Loads the study keys with one scan the first time they are needed.
+result<void> load_study_keys(exam_store_state& st) {
+  if (st.study_keys)
+    return {};
+  std::vector<std::uint64_t> keys;
+  auto ok = st.repo->for_each_exam([&keys](store::exam_record&& e) {
+    if (!e.study.empty())
+      keys.push_back(study_key(e.study));
+  });
+  if (!ok)
+    return ok;
+  st.repo->release_read_pages();
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  st.study_keys = std::move(keys);
+  return {};
+}
+
+void remember_study(exam_store_state& st, const std::string& study) {
+  if (!st.study_keys || study.empty())
+    return;
+  auto& keys = *st.study_keys;
+  const auto k = study_key(study);
+  auto it = std::lower_bound(keys.begin(), keys.end(), k);
+  if (it == keys.end() || *it != k)
+    keys.insert(it, k);
+}
+
+// -- end query scheduler ----------------------------------------------------
+
 // Keeps the newest `keep` backups and removes older ones.
 void prune_backups(const fs::path& dir, int keep) {
   std::vector<fs::path> files;
@@ -323,6 +361,7 @@ exam_store(store_ptr self, exam_store_config cfg,
         return to_caf_error(ok.error());
       st.index->upsert_patient(merged);
       st.index->upsert(e);
+      remember_study(st, e.study); // query scheduler
       return ingest_outcome::queued;
     },
     [self](atom::take, bool oldest_first) -> caf::result<store::exam_view> {
@@ -391,6 +430,23 @@ exam_store(store_ptr self, exam_store_config cfg,
                               std::to_string(self->state.index->size())
                                 + " exams"};
     },
+    // -- query scheduler --
+    [self](atom::studies, const std::vector<std::string>& asked)
+      -> caf::result<std::vector<std::string>> {
+      auto& st = self->state;
+      if (auto ok = load_study_keys(st); !ok) {
+        log::get("store")->error("cannot list known studies: {}",
+                                 ok.error().detail);
+        return to_caf_error(ok.error());
+      }
+      std::vector<std::string> known;
+      for (const auto& study : asked)
+        if (std::binary_search(st.study_keys->begin(), st.study_keys->end(),
+                               study_key(study)))
+          known.push_back(study);
+      return known;
+    },
+    // -- end query scheduler --
     [self](atom::tick) {
       auto& st = self->state;
       // Purge first: its commits are done before the backup's snapshot.

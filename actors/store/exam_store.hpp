@@ -10,8 +10,10 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace xrv {
 
@@ -36,6 +38,11 @@ struct exam_store_state {
   wall_now_fn now;
   /// Exams whose radiologist report arrived while they were being analysed.
   std::set<std::string> check_pending;
+  // -- query scheduler --
+  /// Hashes of the Study Instance UIDs of stored exams, sorted; loaded by
+  /// the first `atom::studies` request (one scan), then kept by ingests.
+  std::optional<std::vector<std::uint64_t>> study_keys;
+  // -- end query scheduler --
 };
 
 /// Maintenance (`atom::tick`) is sent by the supervisor: a detached actor

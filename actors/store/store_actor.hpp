@@ -109,6 +109,11 @@ using store_actor = caf::typed_actor<
   caf::replies_to<atom::aggregate>::with<store_aggregates>,
   // Reports whether the component works.
   caf::replies_to<atom::health>::with<component_health>,
+  // -- query scheduler --
+  // Which of these Study Instance UIDs the store has exams of.
+  caf::replies_to<atom::studies,
+                  std::vector<std::string>>::with<std::vector<std::string>>,
+  // -- end query scheduler --
   // Daily maintenance: hot backup with retention, optional purge.
   caf::reacts_to<atom::tick>>;
 

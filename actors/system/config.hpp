@@ -36,7 +36,7 @@ struct dicom_config {
   std::string ae_title = "XRAYVISION";
   int ae_port = 4010;
   std::string remote_ae_title = "DICOM_SERVER";
-  std::string remote_ae_ip = "192.168.1.1";
+  std::string remote_ae_ip = "127.0.0.1"; // set to the PACS address
   int remote_ae_port = 104;
   std::string retrieval_method = "C-MOVE";       // "C-MOVE" or "C-GET"
   std::vector<std::string> allowed_calling_aets; // empty: any caller

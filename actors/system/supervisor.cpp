@@ -2,6 +2,7 @@
 
 #include "actors/broadcast/broadcaster.hpp"
 #include "actors/dicom/converter.hpp"
+#include "actors/dicom/query_scheduler.hpp"
 #include "actors/dicom/receiver.hpp"
 #include "actors/limiter/limiter.hpp"
 #include "actors/store/exam_store.hpp"
@@ -89,7 +90,20 @@ system_handles start_actors(caf::actor_system& sys,
   rc.min_free_mb = cfg.dicom.min_free_mb;
   rc.images_dir = cfg.general.images_dir;
   h.receiver = sys.spawn(dicom_receiver, rc, h.converters);
-  h.query = sys.spawn(unavailable<query_actor>, std::string{"query scheduler"});
+  // -- query scheduler --
+  query_config qc;
+  qc.periodic = !cfg.processing.no_query;
+  qc.interval = std::chrono::seconds(cfg.processing.query_interval);
+  qc.use_cget = cfg.dicom.retrieval_method == "C-GET";
+  qc.ae_title = cfg.dicom.ae_title;
+  qc.peer_ae = cfg.dicom.remote_ae_title;
+  qc.peer_host = cfg.dicom.remote_ae_ip;
+  qc.peer_port = cfg.dicom.remote_ae_port;
+  qc.sop_classes = cfg.dicom.sop_classes;
+  qc.images_dir = cfg.general.images_dir;
+  qc.min_free_mb = cfg.dicom.min_free_mb;
+  h.query = sys.spawn(query_scheduler, qc, h.store, h.converters);
+  // -- end query scheduler --
   h.dispatchers.push_back(
     sys.spawn(unavailable<dispatcher_actor>, std::string{"AI dispatcher"}));
   h.fetcher
@@ -120,9 +134,9 @@ void stop_actors(caf::actor_system& sys, system_handles& h) {
   // in-flight results are still written.
   stop_one(h.supervisor);
   stop_one(h.receiver);
+  stop_one(h.query); // intake too: retrieves feed the converters
   for (auto& c : h.converters)
     stop_one(c);
-  stop_one(h.query);
   for (auto& d : h.dispatchers)
     stop_one(d);
   stop_one(h.fetcher);

@@ -6,17 +6,22 @@
 
 namespace xrv {
 
+// Codes travel shifted by one: a caf::error with code 0 is "no error", which
+// would turn errc::invalid_input (0) into an empty error.
 caf::error to_caf_error(const error& err) {
-  return caf::error{static_cast<std::uint8_t>(err.code), error_category,
-                    caf::make_message(err.detail)};
+  return caf::error{
+    static_cast<std::uint8_t>(static_cast<std::uint8_t>(err.code) + 1),
+    error_category, caf::make_message(err.detail)};
 }
 
 error from_caf_error(const caf::error& err) {
+  if (!err)
+    return error{errc::internal, "internal error"};
   if (err.category() == error_category) {
     std::string detail;
     if (err.context().match_elements<std::string>())
       detail = err.context().get_as<std::string>(0);
-    return error{static_cast<errc>(err.code()), std::move(detail)};
+    return error{static_cast<errc>(err.code() - 1), std::move(detail)};
   }
   if (err.category() == caf::atom("system")) {
     switch (static_cast<caf::sec>(err.code())) {

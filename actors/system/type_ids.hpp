@@ -59,6 +59,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(xrv, caf::first_custom_type_id)
   CAF_ADD_ATOM(xrv, xrv::atom, health, "health")
   CAF_ADD_ATOM(xrv, xrv::atom, stop, "stop")
   CAF_ADD_ATOM(xrv, xrv::atom, tick, "tick")
+  // -- query scheduler (actors/dicom/query_actor.hpp) --
+  CAF_ADD_ATOM(xrv, xrv::atom, query, "query")
+  CAF_ADD_ATOM(xrv, xrv::atom, next_query, "next_query")
+  CAF_ADD_ATOM(xrv, xrv::atom, query_done, "query_done")
+  CAF_ADD_ATOM(xrv, xrv::atom, studies, "studies")
 
   CAF_ADD_TYPE_ID(xrv, (xrv::component_health))
 

@@ -14,6 +14,9 @@ void add_system_routes(router& r, const context_ptr& ctx);
 /// Exams, patients, reviews, re-queues, severity, diagnostics, radiologists.
 void add_exam_routes(router& r, const context_ptr& ctx);
 
+/// POST /api/dicomquery: a query/retrieve run in the background.
+void add_dicom_routes(router& r, const context_ptr& ctx);
+
 /// Routes of the contract whose components later issues implement: each
 /// asks its actor and answers 503 while the actor is not available.
 void add_pending_routes(router& r, const context_ptr& ctx);

@@ -312,4 +312,38 @@ TEST_F(ExamStoreActor, MaintenanceBacksUpAndPurgesOldFailures) {
   EXPECT_EQ(copy->exam_count().value(), 2u);
 }
 
+// -- query scheduler: known studies --------------------------------------
+
+TEST_F(ExamStoreActor, KnownStudiesComeFromStoredAndNewlyIngestedExams) {
+  auto with_study = [&](const std::string& uid, const std::string& study) {
+    store::exam_record e;
+    e.uid = uid;
+    e.cnp = "1900101400004";
+    e.created = "2026-01-01 10:00:00";
+    e.region = "chest";
+    e.study = study;
+    store::patient_record p;
+    p.cnp = e.cnp;
+    return call<ingest_outcome>(atom::ingest::value, e, p);
+  };
+  using uids = std::vector<std::string>;
+  ASSERT_TRUE(with_study("1.1", "9.1").has_value());
+  // The first question loads the studies with one scan.
+  EXPECT_EQ(call<uids>(atom::studies::value, uids{"9.1", "9.2", "9.3"}),
+            uids{"9.1"});
+  // Later ingests keep them current.
+  ASSERT_TRUE(with_study("1.2", "9.2").has_value());
+  ASSERT_TRUE(with_study("1.3", "9.2").has_value());
+  EXPECT_EQ(call<uids>(atom::studies::value, uids{"9.3", "9.2", "9.1"}),
+            (uids{"9.2", "9.1"}));
+  EXPECT_EQ(call<uids>(atom::studies::value, uids{}), uids{});
+  // After a restart they come from LMDB again.
+  stop();
+  start();
+  EXPECT_EQ(call<uids>(atom::studies::value, uids{"9.1", "9.2", "9.3"}),
+            (uids{"9.1", "9.2"}));
+}
+
+// -- end query scheduler ------------------------------------------------
+
 } // namespace xrv

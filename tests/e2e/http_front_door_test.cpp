@@ -30,7 +30,9 @@ public:
                + "\nLOG_FILE = " + (dir_.path() / "xrv.log").string()
                + "\nXRAYVISION_DB_PATH = " + (dir_.path() / "data").string()
                + "\n[dashboard]\nDASHBOARD_BIND = 127.0.0.1\nDASHBOARD_PORT = "
-               + std::to_string(port_) + "\n" + extra_cfg;
+               + std::to_string(port_)
+               + "\n[dicom]\nAE_PORT = " + std::to_string(free_port())
+               + "\n[processing]\nNO_QUERY = true\n" + extra_cfg;
     write_file(dir_.path() / "xrayvision.cfg", cfg);
     fs::create_directories(dir_.path() / "images");
     proc_ = std::make_unique<child_process>(
@@ -153,7 +155,9 @@ TEST_F(FrontDoor, WrongPasswordAndMalformedHeadersAre401) {
 TEST_F(FrontDoor, BasicLoginAnswersConfigAndSetsSessionCookie) {
   auto r = http_call("GET", server_->url("/api/config"), {admin});
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_NE(r.body.find("\"AE_PORT\":4010"), std::string::npos) << r.body;
+  // AE_PORT is an integer (the test server's own free port).
+  EXPECT_NE(r.body.find("\"AE_PORT\":"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("\"AE_PORT\":\""), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("\"REMOTE_AE_PORT\":104"), std::string::npos);
   EXPECT_EQ(r.body.find("sk-your-api-key"), std::string::npos);
   ASSERT_EQ(r.set_cookies.size(), 1u);
@@ -200,11 +204,12 @@ TEST_F(FrontDoor, UserRoleIsForbiddenOnAdminRoute) {
                      R"({"hours": 3})");
   EXPECT_EQ(r.status, 403);
   EXPECT_NE(r.body.find("admin"), std::string::npos);
-  // The admin passes the role check and reaches the (not yet built) scheduler.
+  // The admin passes the role check and reaches the query scheduler (the
+  // query itself is tested in pacs_test.cpp).
   auto a = http_call("POST", server_->url("/api/dicomquery"), {admin},
                      R"({"hours": 3})");
-  EXPECT_EQ(a.status, 503) << a.body;
-  EXPECT_NE(a.body.find("not available"), std::string::npos);
+  EXPECT_EQ(a.status, 202) << a.body;
+  EXPECT_NE(a.body.find("started"), std::string::npos);
 }
 
 TEST_F(FrontDoor, PagesAreHtmlWithSecurityHeaders) {
@@ -387,6 +392,8 @@ TEST(FrontDoorProcess, RunsWithoutConfigFileFromEnvironment) {
     {{"XRV_DASHBOARD_DASHBOARD_PORT", std::to_string(port)},
      {"XRV_DASHBOARD_DASHBOARD_BIND", "127.0.0.1"},
      {"XRV_USERS_NURSE", "n-pass,user"},
+     {"XRV_PROCESSING_NO_QUERY", "true"},
+     {"XRV_DICOM_AE_PORT", std::to_string(free_port())},
      {"XRV_GENERAL_STATIC_DIR", std::string{XRV_SOURCE_DIR} + "/static"}},
     dir.path() / "out.txt"};
   auto url = "http://127.0.0.1:" + std::to_string(port);

@@ -143,7 +143,8 @@ public:
         + "\n[dashboard]\nDASHBOARD_BIND = 127.0.0.1\nDASHBOARD_PORT = "
         + std::to_string(port_)
         + "\n[users]\nadmin = adm,admin\nradio = rad,user\n"
-          "[limits]\nAPI_PER_MINUTE = 0\n");
+          "[limits]\nAPI_PER_MINUTE = 0\n[dicom]\nAE_PORT = "
+        + std::to_string(free_port()) + "\n[processing]\nNO_QUERY = true\n");
     write_original(dir_.path() / "original.db", source_);
     import_output_
       = run_command("cd " + dir_.path().string() + " && " + XRV_BINARY
