@@ -118,6 +118,8 @@ boost::json::object exam_to_json(const exam_record& exam,
   e["protocol"] = text(exam.protocol);
   e["region"] = text(exam.region);
   e["status"] = to_string(exam.status);
+  // Extension: why the exam is `error` or `ignore` (nothing fails silently).
+  e["reason"] = text(exam.status_reason);
   e["type"] = text(exam.type);
   e["study"] = text(exam.study);
   e["series"] = text(exam.series);

@@ -219,6 +219,24 @@ TEST_F(DicomIngest, ImageWithoutPixelDataIsRefusedAndNotStored) {
   EXPECT_EQ(http_call("GET", url("/healthz")).status, 200);
 }
 
+TEST_F(DicomIngest, UnrenderableImageBecomesAnErrorExamWithItsReason) {
+  // A photometric interpretation no renderer knows (DCMTK's dcm2pnm fails
+  // on it too).
+  auto file = derive("unrenderable", "");
+  sh("dcmodify -nb -m PhotometricInterpretation=XYZ " + file.string());
+  const auto uid = sop_uid(file);
+  auto out = send(file, "");
+  EXPECT_EQ(out.find("Store Failed"), std::string::npos) << out;
+  auto exam = wait_exam(uid);
+  ASSERT_TRUE(exam.is_object()) << out;
+  EXPECT_EQ(exam.at("exam").at("status").as_string(), "error");
+  ASSERT_TRUE(exam.at("exam").at("reason").is_string());
+  EXPECT_NE(
+    std::string{exam.at("exam").at("reason").as_string()}.find("cannot render"),
+    std::string::npos);
+  EXPECT_EQ(http_call("GET", url("/healthz")).status, 200);
+}
+
 TEST_F(DicomIngest, WrongCalledAeTitleIsRejected) {
   auto file = derive("wrong-ae", "");
   auto out = send(file, "", "SOMEONE_ELSE");
@@ -243,6 +261,58 @@ TEST_F(DicomIngest, EchoIsAnswered) {
                 + std::to_string(dicom_port_));
   EXPECT_NE(out.find("Received Echo Response (Success)"), std::string::npos)
     << out;
+}
+
+// A server with its own [dicom] settings; returns storescu's output for one
+// real CR sent with `calling` as our calling AE title.
+std::string send_to_configured_server(const std::string& dicom_cfg,
+                                      const std::string& calling) {
+  temp_dir d;
+  const auto http_port = free_port();
+  const auto dicom_port = free_port();
+  write_file(d.path() / "xrayvision.cfg",
+             "[general]\nSTATIC_DIR = " + std::string{XRV_SOURCE_DIR}
+               + "/static\nIMAGES_DIR = " + (d.path() / "images").string()
+               + "\nLOG_FILE = " + (d.path() / "xrv.log").string()
+               + "\n[dashboard]\nDASHBOARD_BIND = 127.0.0.1\nDASHBOARD_PORT = "
+               + std::to_string(http_port)
+               + "\n[dicom]\nAE_PORT = " + std::to_string(dicom_port) + "\n"
+               + dicom_cfg + "[processing]\nNO_QUERY = true\n");
+  child_process server{{XRV_BINARY}, d.path(), {}, d.path() / "out.txt"};
+  const auto base = "http://127.0.0.1:" + std::to_string(http_port);
+  if (!wait_until(
+        [&] {
+          return http_call("GET", base + "/healthz").status == 200;
+        },
+        20s))
+    return "server did not start: " + read_text(d.path() / "out.txt");
+  auto file = d.path() / "cr.dcm";
+  fs::copy_file(real_cr, file);
+  sh("dcmodify -nb -gin " + file.string());
+  auto out = sh("TCP_NODELAY=1 storescu -v -aet " + calling
+                + " -aec XRAYVISION 127.0.0.1 " + std::to_string(dicom_port)
+                + " " + file.string());
+  // Refused objects leave nothing behind.
+  for (const auto& e : fs::directory_iterator{d.path() / "images"})
+    out += "\nleft in images: " + e.path().filename().string();
+  return out;
+}
+
+TEST(DicomRefusals, LowDiskSpaceIsOutOfResourcesAndWritesNothing) {
+  auto out = send_to_configured_server("MIN_FREE_MB = 2000000000\n", "TESTSCU");
+  EXPECT_NE(out.find("OutOfResources"), std::string::npos) << out;
+  EXPECT_EQ(out.find("left in images"), std::string::npos) << out;
+}
+
+TEST(DicomRefusals, CallingAeTitleOutsideTheAllowListIsRejected) {
+  auto out = send_to_configured_server(
+    "MIN_FREE_MB = 1\nALLOWED_CALLING_AETS = MODALITY1, PACS\n", "TESTSCU");
+  EXPECT_NE(out.find("Calling AE Title Not Recognized"), std::string::npos)
+    << out;
+  auto ok = send_to_configured_server(
+    "MIN_FREE_MB = 1\nALLOWED_CALLING_AETS = MODALITY1, PACS\n", "MODALITY1");
+  EXPECT_NE(ok.find("Received Store Response (Success)"), std::string::npos)
+    << ok;
 }
 
 TEST(DicomCrash, KillDuringFloodLosesNoAcknowledgedImage) {

@@ -92,7 +92,7 @@ TEST(ExamJson, EveryKeyIsPresentEvenWhenUnknown) {
             sorted({"name", "cnp", "id", "age", "birthdate", "sex", "county"}));
   EXPECT_EQ(keys(obj(o, "exam")),
             sorted({"created", "date", "time", "protocol", "region", "status",
-                    "type", "study", "series", "id"}));
+                    "reason", "type", "study", "series", "id"}));
   const auto& report = obj(o, "report");
   EXPECT_EQ(keys(report), sorted({"ai", "rad", "correct", "reviewed"}));
   EXPECT_EQ(keys(obj(report, "ai")),
@@ -112,7 +112,8 @@ TEST(ExamJson, UnknownValuesAreNullOrMinusOne) {
     "patient": {"name": null, "cnp": null, "id": null, "age": -1,
                 "birthdate": null, "sex": "O", "county": null},
     "exam": {"created": null, "date": null, "time": null, "protocol": null,
-             "region": null, "status": "none", "type": null, "study": null,
+             "region": null, "status": "none", "reason": null, "type": null,
+             "study": null,
              "series": null, "id": null},
     "report": {
       "ai": {"text": null, "summary": null, "created": null, "updated": null,
@@ -136,7 +137,7 @@ TEST(ExamJson, FullExamForAnAdmin) {
                 "sex": "M", "county": 12},
     "exam": {"created": "2024-03-05 07:08:09", "date": "20240305",
              "time": "070809", "protocol": "Torace AP", "region": "chest",
-             "status": "done", "type": "CR", "study": "1.2.3",
+             "status": "done", "reason": null, "type": "CR", "study": "1.2.3",
              "series": "1.2.3.1", "id": "ACC42"},
     "report": {
       "ai": {"text": "Opacity in the right lower lobe.",
