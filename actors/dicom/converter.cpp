@@ -72,10 +72,12 @@ convert_file(const converter_config& cfg, const std::string& uid,
     return *mapped;
   }
   log::get("dicom")->debug(
-    "rendered {} ({}x{}) in {} ms", uid, png->width, png->height,
+    "rendered {} ({}x{}) in {} ms (decode {:.1f}, scale {:.1f}, encode {:.1f})",
+    uid, png->width, png->height,
     std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - t0)
-      .count());
+      .count(),
+    png->decode_ms, png->scale_ms, png->encode_ms);
   return *mapped;
 }
 

