@@ -7,6 +7,7 @@
 #include "actors/dicom/query_worker.hpp"
 
 #include "actors/dicom/extract_tags.hpp"
+#include "actors/dicom/files.hpp"
 #include "actors/dicom/query_plan.hpp"
 #include "actors/system/log.hpp"
 
@@ -54,32 +55,6 @@ std::string hex(Uint16 v) {
 
 bool pending(Uint16 status) {
   return status == 0xFF00 || status == 0xFF01;
-}
-
-// The same durability rules as the storage SCP (receiver.cpp).
-bool fsync_path(const fs::path& p, bool directory) {
-  int fd = ::open(p.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  if (fd < 0)
-    return false;
-  const bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
-}
-
-std::uint64_t free_mb(const fs::path& dir) {
-  struct statvfs st {};
-
-  if (::statvfs(dir.c_str(), &st) != 0)
-    return 0;
-  return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize >> 20;
-}
-
-const char* sop_class_uid(const std::string& name) {
-  if (name == "CR")
-    return UID_ComputedRadiographyImageStorage;
-  if (name == "DX")
-    return UID_DigitalXRayImageStorageForPresentation;
-  return UID_DigitalXRayImageStorageForProcessing;
 }
 
 OFList<OFString> uncompressed() {
@@ -204,7 +179,8 @@ private:
     std::error_code ec;
     fs::create_directories(sink_.dir, ec);
     if (sink_.min_free_mb > 0
-        && free_mb(sink_.dir) < static_cast<std::uint64_t>(sink_.min_free_mb)) {
+        && dicom::free_mb(sink_.dir)
+             < static_cast<std::uint64_t>(sink_.min_free_mb)) {
       log::get("dicom")->error("C-GET object {} refused: less than {} MiB "
                                "free in {}",
                                uid, sink_.min_free_mb, sink_.dir.string());
@@ -218,14 +194,14 @@ private:
     const auto xfer = ds->getOriginalXfer();
     DcmFileFormat file{ds.release(), OFFalse}; // takes the dataset over
     auto cond = file.saveFile(tmp.c_str(), xfer);
-    if (cond.bad() || !fsync_path(tmp, false)) {
+    if (cond.bad() || !dicom::fsync_path(tmp, false)) {
       fs::remove(tmp, ec);
       log::get("dicom")->error("C-GET object {}: cannot write the file: {}",
                                uid, cond.bad() ? cond.text() : "fsync failed");
       return status_out_of_resources;
     }
     fs::rename(tmp, final_path, ec);
-    if (ec || !fsync_path(sink_.dir, true)) {
+    if (ec || !dicom::fsync_path(sink_.dir, true)) {
       fs::remove(tmp, ec);
       log::get("dicom")->error("C-GET object {}: cannot store the file", uid);
       return status_out_of_resources;
@@ -360,7 +336,7 @@ std::string retrieve(const query_job& job,
     // storage SCP role (stack.md §5b). One context per encoding lets it
     // send each file as stored, without transcoding.
     for (const auto& name : job.cfg.sop_classes) {
-      const char* sop = sop_class_uid(name);
+      const char* sop = dicom::storage_sop_class_uid(name);
       scu.addPresentationContext(sop, uncompressed(), ASC_SC_ROLE_SCP);
       for (const char* ts :
            {UID_JPEGLSLosslessTransferSyntax,

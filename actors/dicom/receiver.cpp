@@ -6,6 +6,7 @@
 #include "actors/dicom/receiver.hpp"
 
 #include "actors/dicom/extract_tags.hpp"
+#include "actors/dicom/files.hpp"
 #include "actors/system/log.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -51,30 +52,6 @@ struct scp_shared {
 std::shared_ptr<scp_shared>& shared_slot() {
   static std::shared_ptr<scp_shared> slot;
   return slot;
-}
-
-bool valid_uid(std::string_view uid) {
-  return !uid.empty() && uid.size() <= 64
-         && std::all_of(uid.begin(), uid.end(), [](char c) {
-              return (c >= '0' && c <= '9') || c == '.';
-            });
-}
-
-bool fsync_path(const fs::path& p, bool directory) {
-  int fd = ::open(p.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  if (fd < 0)
-    return false;
-  const bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
-}
-
-std::uint64_t free_mb(const fs::path& dir) {
-  struct statvfs st {};
-
-  if (::statvfs(dir.c_str(), &st) != 0)
-    return 0;
-  return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize >> 20;
 }
 
 class store_scp : public DcmThreadSCP {
@@ -125,13 +102,14 @@ private:
     auto s = shared_slot();
     const std::string uid = req.AffectedSOPInstanceUID;
     const fs::path dir = s->cfg.images_dir;
-    if (!valid_uid(uid)) {
+    if (!dicom::valid_uid(uid)) {
       discard(req, pc);
       log::get("dicom")->error("C-STORE refused: invalid SOP Instance UID");
       return status_not_sop_class;
     }
     if (s->cfg.min_free_mb > 0
-        && free_mb(dir) < static_cast<std::uint64_t>(s->cfg.min_free_mb)) {
+        && dicom::free_mb(dir)
+             < static_cast<std::uint64_t>(s->cfg.min_free_mb)) {
       discard(req, pc);
       log::get("dicom")->error("C-STORE of {} refused: less than {} MiB free "
                                "in {}",
@@ -167,13 +145,13 @@ private:
       log::get("dicom")->error("C-STORE of {} refused: no pixel data", uid);
       return status_not_sop_class;
     }
-    if (!fsync_path(tmp, false)) {
+    if (!dicom::fsync_path(tmp, false)) {
       fs::remove(tmp, ec);
       log::get("dicom")->error("C-STORE of {}: cannot sync the file", uid);
       return status_out_of_resources;
     }
     fs::rename(tmp, final_path, ec);
-    if (ec || !fsync_path(dir, true)) {
+    if (ec || !dicom::fsync_path(dir, true)) {
       fs::remove(tmp, ec);
       log::get("dicom")->error("C-STORE of {}: cannot store the file", uid);
       return status_out_of_resources;
@@ -189,14 +167,6 @@ private:
     return status_success;
   }
 };
-
-const char* sop_class_uid(const std::string& name) {
-  if (name == "CR")
-    return UID_ComputedRadiographyImageStorage;
-  if (name == "DX")
-    return UID_DigitalXRayImageStorageForPresentation;
-  return UID_DigitalXRayImageStorageForProcessing;
-}
 
 } // namespace
 
@@ -250,7 +220,7 @@ dicom_receiver(receiver_actor::stateful_pointer<receiver_state> self,
         UID_JPEGLSLossyTransferSyntax})
     syntaxes.push_back(ts);
   for (const auto& name : cfg.sop_classes)
-    c.addPresentationContext(sop_class_uid(name), syntaxes);
+    c.addPresentationContext(dicom::storage_sop_class_uid(name), syntaxes);
   OFList<OFString> echo_syntaxes;
   echo_syntaxes.push_back(UID_LittleEndianExplicitTransferSyntax);
   echo_syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
@@ -272,7 +242,7 @@ dicom_receiver(receiver_actor::stateful_pointer<receiver_state> self,
     if (entry.path().extension() != ".dcm" || shared->converters.empty())
       continue;
     const auto uid = entry.path().stem().string();
-    if (!valid_uid(uid))
+    if (!dicom::valid_uid(uid))
       continue;
     const auto i = shared->next++ % shared->converters.size();
     caf::anon_send(shared->converters[i], atom::convert::value, uid,
