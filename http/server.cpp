@@ -234,14 +234,40 @@ private:
     send(std::move(msg), false);
   }
 
+  // A lingering close: after our last byte, read and drop whatever the
+  // client is still sending (say the rest of a refused 2 MiB body) until it
+  // hangs up, for at most 2 s and 8 MiB. Closing with unread data would make
+  // the kernel answer with a reset that can destroy the response before the
+  // client has read it.
   void close() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.close();
+    if (ec) {
+      stream_.close();
+      return;
+    }
+    stream_.expires_after(std::chrono::seconds(2));
+    drain_.resize(16 * 1024);
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(
+      net::buffer(drain_),
+      [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+        self->drained_ += n;
+        if (ec || self->drained_ > (std::size_t{8} << 20)) {
+          self->stream_.close();
+          return;
+        }
+        self->drain();
+      });
   }
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
+  std::vector<char> drain_; // only while closing
+  std::size_t drained_ = 0;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<server::impl> srv_;
   std::string client_ip_;
