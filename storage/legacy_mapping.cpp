@@ -167,14 +167,6 @@ result<store::rad_report> map_rad(const legacy_rad_report& r, int threshold) {
 
 // -- public API ---------------------------------------------------------------
 
-bool is_dicom_uid(std::string_view uid) {
-  if (uid.empty() || uid.size() > 64)
-    return false;
-  return std::all_of(uid.begin(), uid.end(), [](char c) {
-    return (c >= '0' && c <= '9') || c == '.';
-  });
-}
-
 std::optional<std::string> utc_to_local(std::string_view utc) {
   const auto t = store::parse_timestamp(utc);
   if (!t)
@@ -225,7 +217,7 @@ map_legacy(const legacy_exam& row, const legacy_patient* patient,
   const auto uid = text_of(row.uid);
   if (uid.empty())
     return unmappable("exams.uid is empty");
-  if (!is_dicom_uid(uid))
+  if (!store::is_valid_uid(uid))
     return unmappable("exams.uid " + shown(uid)
                       + " is not a DICOM UID (digits and dots, at most 64 "
                         "characters)");

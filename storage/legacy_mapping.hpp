@@ -99,10 +99,6 @@ map_legacy_patient(const legacy_patient& p);
 map_legacy(const legacy_exam& row, const legacy_patient* patient,
            int threshold);
 
-/// Whether `uid` is what the HTTP API accepts: digits and dots, at most 64
-/// characters (PS3.5 §9.1); the uid also names the image files.
-[[nodiscard]] bool is_dicom_uid(std::string_view uid);
-
 /// A `YYYY-MM-DD HH:MM:SS` UTC timestamp (SQLite's CURRENT_TIMESTAMP) as
 /// local time in the same form; nullopt when malformed.
 [[nodiscard]] std::optional<std::string> utc_to_local(std::string_view utc);

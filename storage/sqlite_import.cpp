@@ -174,9 +174,10 @@ private:
     if (!m) {
       ++report_.unmappable;
       // A uid that is not one may be anything: the row number names it.
-      report_.problems.push_back(
-        (is_dicom_uid(uid) ? uid : "exams row " + std::to_string(row.row))
-        + ": " + m.error().detail);
+      report_.problems.push_back((store::is_valid_uid(uid)
+                                    ? uid
+                                    : "exams row " + std::to_string(row.row))
+                                 + ": " + m.error().detail);
       return {};
     }
     auto& [exam, patient] = *m;

@@ -35,11 +35,4 @@ const char* storage_sop_class_uid(const std::string& name) {
   return UID_DigitalXRayImageStorageForProcessing;
 }
 
-bool valid_uid(std::string_view uid) {
-  return !uid.empty() && uid.size() <= 64
-         && std::all_of(uid.begin(), uid.end(), [](char c) {
-              return (c >= '0' && c <= '9') || c == '.';
-            });
-}
-
 } // namespace xrv::dicom

@@ -21,8 +21,4 @@ namespace xrv::dicom {
 /// The storage SOP Class UID of a configured name (CR, DX, DX_PROCESSING).
 [[nodiscard]] const char* storage_sop_class_uid(const std::string& name);
 
-/// A SOP Instance UID usable as a file name: digits and dots, at most 64
-/// characters (PS3.5 §9.1).
-[[nodiscard]] bool valid_uid(std::string_view uid);
-
 } // namespace xrv::dicom

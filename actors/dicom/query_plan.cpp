@@ -1,5 +1,7 @@
 #include "actors/dicom/query_plan.hpp"
 
+#include "actors/store/exam.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -142,13 +144,6 @@ bool in_window(const study_answer& a, const query_window& w) {
   return *when >= w.from;
 }
 
-bool is_dicom_uid(std::string_view uid) {
-  return !uid.empty() && uid.size() <= 64
-         && std::all_of(uid.begin(), uid.end(), [](char c) {
-              return (c >= '0' && c <= '9') || c == '.';
-            });
-}
-
 study_selection select_in_window(std::vector<study_answer> answers,
                                  const query_window& w) {
   study_selection s;
@@ -156,7 +151,7 @@ study_selection select_in_window(std::vector<study_answer> answers,
   std::set<std::string> seen;
   for (auto& a : answers) {
     a.study_uid = std::string{trim(a.study_uid)};
-    if (!is_dicom_uid(a.study_uid)) {
+    if (!store::is_valid_uid(a.study_uid)) {
       ++s.invalid;
       continue;
     }

@@ -108,9 +108,6 @@ select_in_window(std::vector<study_answer> answers, const query_window& w);
 /// Drops the studies whose UID is in `known`.
 void drop_known(study_selection& s, const std::vector<std::string>& known);
 
-/// Whether `uid` is a DICOM UID (digits and dots, at most 64 characters).
-[[nodiscard]] bool is_dicom_uid(std::string_view uid);
-
 /// The delay before the next scheduled run: `interval` scaled by a factor
 /// in [0.7, 1.3] chosen by `random01` in [0, 1] (clamped); at least 1 s.
 [[nodiscard]] std::chrono::milliseconds

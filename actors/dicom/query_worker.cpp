@@ -167,7 +167,7 @@ private:
     OFString sop;
     ds->findAndGetOFString(DCM_SOPInstanceUID, sop);
     const std::string uid = sop;
-    if (!dicom::is_dicom_uid(uid)) {
+    if (!store::is_valid_uid(uid)) {
       log::get("dicom")->error("C-GET object refused: invalid SOP Instance "
                                "UID");
       return status_not_sop_class;

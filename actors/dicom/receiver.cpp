@@ -7,6 +7,7 @@
 
 #include "actors/dicom/extract_tags.hpp"
 #include "actors/dicom/files.hpp"
+#include "actors/store/exam.hpp"
 #include "actors/system/log.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -102,7 +103,7 @@ private:
     auto s = shared_slot();
     const std::string uid = req.AffectedSOPInstanceUID;
     const fs::path dir = s->cfg.images_dir;
-    if (!dicom::valid_uid(uid)) {
+    if (!store::is_valid_uid(uid)) {
       discard(req, pc);
       log::get("dicom")->error("C-STORE refused: invalid SOP Instance UID");
       return status_not_sop_class;
@@ -242,7 +243,7 @@ dicom_receiver(receiver_actor::stateful_pointer<receiver_state> self,
     if (entry.path().extension() != ".dcm" || shared->converters.empty())
       continue;
     const auto uid = entry.path().stem().string();
-    if (!dicom::valid_uid(uid))
+    if (!store::is_valid_uid(uid))
       continue;
     const auto i = shared->next++ % shared->converters.size();
     caf::anon_send(shared->converters[i], atom::convert::value, uid,

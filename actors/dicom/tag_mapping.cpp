@@ -47,18 +47,6 @@ std::string two(int v) {
                      static_cast<char>('0' + v % 10)};
 }
 
-// PS3.5 §9.1: a UID is at most 64 characters of digits and dots. The SOP
-// Instance UID names the image's files, so anything else is refused.
-bool well_formed_uid(std::string_view uid) {
-  if (uid.empty() || uid.size() > 64 || uid.front() == '.' || uid.back() == '.'
-      || uid.find("..") != std::string_view::npos)
-    return false;
-  for (const char c : uid)
-    if ((c < '0' || c > '9') && c != '.')
-      return false;
-  return true;
-}
-
 // PN (PS3.5 §6.2.1): up to three component groups, alphabetic=ideographic=
 // phonetic; the first non-empty one, without trailing empty components.
 std::string person_name(std::string_view decoded) {
@@ -183,7 +171,7 @@ result<mapped_exam> map_exam(const dicom_tags& tags, const region_rules& rules,
   const auto uid = trim(tags.sop_instance_uid);
   if (uid.empty())
     return fail(errc::invalid_input, "no SOP Instance UID (0008,0018)");
-  if (!well_formed_uid(uid))
+  if (!store::is_valid_uid(uid))
     return fail(errc::invalid_input, "malformed SOP Instance UID (0008,0018)");
   const auto& charset = tags.specific_character_set;
 

@@ -50,4 +50,14 @@ std::optional<exam_status> parse_status(std::string_view s) {
   return std::nullopt;
 }
 
+bool is_valid_uid(std::string_view uid) {
+  if (uid.empty() || uid.size() > 64 || uid.front() == '.' || uid.back() == '.'
+      || uid.find("..") != std::string_view::npos)
+    return false;
+  for (const char c : uid)
+    if ((c < '0' || c > '9') && c != '.')
+      return false;
+  return true;
+}
+
 } // namespace xrv::store

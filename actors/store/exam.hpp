@@ -29,6 +29,10 @@ enum class exam_status : std::uint8_t {
 /// Parses a status name (case-insensitive); nullopt when unknown.
 [[nodiscard]] std::optional<exam_status> parse_status(std::string_view s);
 
+/// A DICOM UID that may also name files: 1-64 characters of digits and dots,
+/// no empty component (PS3.5 §9.1). Every UID from outside is checked with it.
+[[nodiscard]] bool is_valid_uid(std::string_view uid);
+
 /// A patient, keyed by `cnp` (the DICOM PatientID, normally a Romanian CNP).
 struct patient_record {
   std::string cnp;

@@ -47,15 +47,6 @@ std::string today() {
   return buf;
 }
 
-// A SOP Instance UID: digits and dots, at most 64 characters (PS3.5 §9.1).
-bool valid_uid(std::string_view uid) {
-  if (uid.empty() || uid.size() > 64)
-    return false;
-  return std::all_of(uid.begin(), uid.end(), [](char c) {
-    return (c >= '0' && c <= '9') || c == '.';
-  });
-}
-
 // Parses an action body; the error names what is wrong.
 result<json::object> parse_body(const request& req) {
   json::error_code ec;
@@ -74,7 +65,7 @@ result<std::string> uid_field(const json::object& body) {
   if (!uid->is_string())
     return fail(errc::invalid_input, "uid: must be a string");
   std::string s{uid->as_string()};
-  if (!valid_uid(s))
+  if (!store::is_valid_uid(s))
     return fail(errc::invalid_input,
                 "uid: must be a DICOM UID (digits and dots, at most 64)");
   return s;
@@ -119,7 +110,7 @@ void add_exam_routes(router& r, const context_ptr& ctx) {
          [ctx, store, threshold](request& req, const path_params& p,
                                  const responder& done) {
            const auto& uid = p.find("uid")->second;
-           if (!valid_uid(uid))
+           if (!store::is_valid_uid(uid))
              return done(error_response(404, "Exam not found"));
            const bool anon = anonymise(req);
            ask(

@@ -1,5 +1,7 @@
 #include "actors/dicom/query_plan.hpp"
 
+#include "actors/store/exam.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -188,10 +190,13 @@ TEST(QueryPlan, KnownStudiesAreDropped) {
 }
 
 TEST(QueryPlan, UidValidation) {
-  EXPECT_TRUE(is_dicom_uid("1.2.840.10008.5.1.4.1.1.1"));
-  EXPECT_FALSE(is_dicom_uid(""));
-  EXPECT_FALSE(is_dicom_uid("1.2.x"));
-  EXPECT_FALSE(is_dicom_uid(std::string(65, '1')));
+  EXPECT_TRUE(xrv::store::is_valid_uid("1.2.840.10008.5.1.4.1.1.1"));
+  EXPECT_FALSE(xrv::store::is_valid_uid(""));
+  EXPECT_FALSE(xrv::store::is_valid_uid("1.2.x"));
+  EXPECT_FALSE(xrv::store::is_valid_uid(std::string(65, '1')));
+  EXPECT_FALSE(xrv::store::is_valid_uid("1..2"));
+  EXPECT_FALSE(xrv::store::is_valid_uid(".1.2"));
+  EXPECT_FALSE(xrv::store::is_valid_uid("1.2."));
 }
 
 TEST(QueryPlan, NextDelayStaysWithinThirtyPercentOfTheInterval) {
