@@ -37,14 +37,11 @@ std::uint64_t pages(std::uint64_t total, int limit) {
   return (total + l - 1) / l;
 }
 
+// Today's local date, for ages in patient lists.
 std::string today() {
-  auto t
-    = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
+  return store::format_local(std::chrono::system_clock::to_time_t(
+                               std::chrono::system_clock::now()))
+    .substr(0, 10);
 }
 
 // Parses an action body; the error names what is wrong.
