@@ -24,14 +24,17 @@ std::string one_line(std::string_view s) {
 
 // -- the layered store: section -> key -> value and its source ---------------
 
-constexpr std::array<std::string_view, 12> known_sections{
-  "general",   "users",         "dicom",     "openai",
-  "dashboard", "notifications", "fhir",      "processing",
-  "limits",    "regions",       "questions", "supported_regions"};
+constexpr std::array<std::string_view, 13> known_sections{
+  "general",          "users",         "dicom",     "openai",
+  "dashboard",        "notifications", "fhir",      "processing",
+  "limits",           "regions",       "questions", "prompts",
+  "supported_regions"};
 
+// Sections whose keys are names chosen by the site (the prompt keys are
+// checked when the prompt files are loaded).
 bool is_free_form(std::string_view section) {
   return section == "users" || section == "regions" || section == "questions"
-         || section == "supported_regions";
+         || section == "prompts" || section == "supported_regions";
 }
 
 struct setting {
@@ -66,7 +69,8 @@ struct store {
   void set(std::string_view section, std::string key, std::string value,
            std::string source) {
     const auto idx = index_of(section);
-    if (!is_free_form(section) && !find_key(section, key)) {
+    if (!is_free_form(section) && !find_key(section, key)
+        && !parse_endpoint_override(section, key)) {
       warnings.push_back(source + ": [" + std::string{section} + "] "
                          + upper(key) + ": unknown key (ignored)");
       return;
@@ -216,9 +220,93 @@ result<void> check_enabled_url(const store& s, std::string_view flag,
                                      + std::string{url_key} + " is empty");
 }
 
+// One endpoint's value of a per-endpoint key: its `KEY_<N>` override, else
+// the `[openai]` default.
+struct endpoint_setting {
+  const setting* source = nullptr;
+  std::string base;
+  int endpoint = 0;
+};
+
+result<int> endpoint_int(const endpoint_setting& o, int min, int max) {
+  const auto n = parse_ini_int(o.source->value);
+  if (!n || *n < min || *n > max)
+    return fail(
+      errc::invalid_input,
+      describe(*o.source, "openai", upper(o.source->key), o.source->value)
+        + ": not an integer in " + std::to_string(min) + "-"
+        + std::to_string(max));
+  return static_cast<int>(*n);
+}
+
+// The endpoints in order, each with the defaults and its overrides.
+result<std::vector<ai_endpoint_config>>
+build_endpoints(const openai_config& o,
+                const std::vector<endpoint_setting>& overrides) {
+  std::vector<std::string> urls{o.url_primary, o.url_secondary};
+  urls.insert(urls.end(), o.urls.begin(), o.urls.end());
+  std::vector<ai_endpoint_config> out;
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    const int n = static_cast<int>(i) + 1;
+    ai_endpoint_config e;
+    e.name = n == 1 ? "pri" : n == 2 ? "sec" : std::to_string(n);
+    e.url = urls[i];
+    e.api_key = o.api_key;
+    e.model = o.model_name;
+    e.slots = o.slots;
+    e.connect_timeout_s = o.connect_timeout;
+    e.timeout_s = o.timeout;
+    for (const auto& ov : overrides) {
+      if (ov.endpoint != n)
+        continue;
+      const auto& v = ov.source->value;
+      if (ov.base == "OPENAI_API_KEY") {
+        e.api_key = v;
+      } else if (ov.base == "MODEL_NAME") {
+        e.model = v;
+      } else {
+        auto num = ov.base == "SLOTS"             ? endpoint_int(ov, 1, 16)
+                   : ov.base == "CONNECT_TIMEOUT" ? endpoint_int(ov, 1, 600)
+                                                  : endpoint_int(ov, 1, 3600);
+        if (!num)
+          return tl::unexpected{num.error()};
+        (ov.base == "SLOTS"             ? e.slots
+         : ov.base == "CONNECT_TIMEOUT" ? e.connect_timeout_s
+                                        : e.timeout_s)
+          = *num;
+      }
+    }
+    if (e.url.empty())
+      continue; // not configured (e.g. an empty OPENAI_URL_SECONDARY)
+    if (e.model.empty())
+      return fail(errc::invalid_input, "[openai] MODEL_NAME_"
+                                         + std::to_string(n)
+                                         + ": must not be empty");
+    out.push_back(std::move(e));
+  }
+  for (const auto& ov : overrides)
+    if (ov.endpoint > static_cast<int>(urls.size())
+        || urls[static_cast<std::size_t>(ov.endpoint) - 1].empty())
+      return fail(
+        errc::invalid_input,
+        describe(*ov.source, "openai", upper(ov.source->key),
+                 ov.base == "OPENAI_API_KEY" ? "***" : ov.source->value)
+          + ": there is no endpoint " + std::to_string(ov.endpoint));
+  return out;
+}
+
+result<void> check_url(const setting* s, std::string_view key,
+                       const std::string& url) {
+  if (url.empty() || url.starts_with("http://") || url.starts_with("https://"))
+    return {};
+  return fail(errc::invalid_input,
+              describe(*s, "openai", key, url) + ": not an http(s) URL");
+}
+
 result<app_config> build(const store& s) {
   app_config c;
   c.warnings = s.warnings;
+  std::vector<endpoint_setting> overrides;
   for (std::size_t i = 0; i < known_sections.size(); ++i) {
     const auto section = known_sections[i];
     for (const auto& st : s.sections[i]) {
@@ -229,6 +317,10 @@ result<app_config> build(const store& s) {
         c.regions.emplace_back(st.key, split_keywords(st.value));
       } else if (section == "questions") {
         c.questions[st.key] = st.value;
+      } else if (section == "prompts") {
+        c.prompt_files[st.key] = st.value;
+      } else if (auto ov = parse_endpoint_override(section, st.key)) {
+        overrides.push_back(endpoint_setting{&st, ov->base, ov->endpoint});
       } else if (section == "supported_regions") {
         const auto on = parse_ini_bool(st.value);
         if (!on)
@@ -258,6 +350,21 @@ result<app_config> build(const store& s) {
                                   c.notifications.ntfy_url.empty());
       !ok)
     return tl::unexpected{ok.error()};
+  for (auto [key, url] :
+       {std::pair{"OPENAI_URL_PRIMARY", &c.openai.url_primary},
+        std::pair{"OPENAI_URL_SECONDARY", &c.openai.url_secondary}})
+    if (auto ok = check_url(s.find("openai", lower(key)), key, *url); !ok)
+      return tl::unexpected{ok.error()};
+  auto endpoints = build_endpoints(c.openai, overrides);
+  if (!endpoints)
+    return tl::unexpected{endpoints.error()};
+  c.openai.endpoints = std::move(*endpoints);
+  if (c.openai.endpoints.empty())
+    c.warnings.emplace_back(
+      "[openai] no endpoint is configured: exams wait in the queue");
+  if (c.processing.enable_ntfy && c.notifications.public_url.empty())
+    c.warnings.emplace_back("[notifications] PUBLIC_URL is empty: "
+                            "notifications carry no link to the exam");
   if (c.users.empty())
     c.warnings.emplace_back("[users] is empty: nobody can log in");
   return c;

@@ -45,11 +45,44 @@ struct dicom_config {
   int min_free_mb = 500;    // refuse C-STOREs (A700) below this free space
 };
 
+/// One OpenAI-compatible chat-completions endpoint, with the `[openai]`
+/// defaults and its own `KEY_<N>` overrides applied.
+struct ai_endpoint_config {
+  std::string name; // "pri", "sec", then "3", "4", ... (the frame's keys)
+  std::string url;  // .../v1/chat/completions
+  std::string api_key;
+  std::string model;
+  int slots = 1;             // requests in flight at once
+  int connect_timeout_s = 5; // CONNECT_TIMEOUT
+  int timeout_s = 300;       // TIMEOUT (whole request)
+};
+
 struct openai_config {
   std::string url_primary = "http://127.0.0.1:8080/v1/chat/completions";
   std::string url_secondary = "http://127.0.0.1:11434/v1/chat/completions";
+  std::vector<std::string> urls; // OPENAI_URLS: endpoints 3, 4, ...
   std::string api_key = "sk-your-api-key";
   std::string model_name = "medgemma-4b-it";
+  int slots = 1;                // SLOTS
+  int connect_timeout = 5;      // CONNECT_TIMEOUT, seconds
+  int timeout = 300;            // TIMEOUT, seconds
+  int health_interval = 60;     // HEALTH_INTERVAL, seconds between probes
+  int max_retries = 3;          // MAX_RETRIES: attempts before `error`
+  int retry_delay_ms = 2000;    // RETRY_DELAY_MS: first back-off, doubling
+  int error_retry_minutes = 60; // ERROR_RETRY_MINUTES: 0 = never
+  bool oldest_first = false;    // QUEUE_ORDER = oldest (default newest)
+  // The llama.cpp/Ollama sampling fields of the image request; an empty
+  // value in the file means "not sent".
+  std::optional<double> temperature = 0.6;      // TEMPERATURE
+  std::optional<double> top_p = 0.95;           // TOP_P
+  std::optional<double> min_p = 0.05;           // MIN_P
+  std::optional<int> top_k = 40;                // TOP_K
+  std::optional<int> keep_alive = 1800;         // KEEP_ALIVE (seconds)
+  std::optional<bool> cache_prompt = true;      // CACHE_PROMPT
+  std::optional<bool> timings_per_token = true; // TIMINGS_PER_TOKEN
+  /// The endpoints in order (primary, secondary, then OPENAI_URLS), empty
+  /// URLs skipped; filled when the configuration is built.
+  std::vector<ai_endpoint_config> endpoints;
 };
 
 struct dashboard_config {
@@ -61,6 +94,11 @@ struct dashboard_config {
 
 struct notifications_config {
   std::string ntfy_url = "https://ntfy.sh/xrayvision-alerts";
+  std::string ntfy_token;             // NTFY_TOKEN: Bearer token, optional
+  bool include_names = false;         // NTFY_INCLUDE_NAMES: full names
+  std::string priority = "4";         // NTFY_PRIORITY: 1-5 or min..urgent
+  std::string tags = "warning,skull"; // NTFY_TAGS
+  std::string public_url;             // PUBLIC_URL: dashboard base for Click
 };
 
 struct fhir_config {
@@ -105,6 +143,8 @@ struct app_config {
   std::vector<std::pair<std::string, std::vector<std::string>>> regions;
   /// `[questions]`: region name (lower case) -> question.
   std::map<std::string, std::string> questions;
+  /// `[prompts]`: prompt key (lower case) -> file replacing that prompt.
+  std::map<std::string, std::string> prompt_files;
   /// `[supported_regions]` whose value is true, in file order.
   std::vector<std::string> supported_regions;
   /// `[general] LOG_LEVEL` / `--log-level`: DEBUG, INFO, WARNING or ERROR.

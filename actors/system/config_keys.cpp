@@ -139,6 +139,92 @@ std::optional<std::string> set_sop_classes(app_config& c,
   return std::nullopt;
 }
 
+// An optional sampling value: empty means "not sent".
+template <auto Mem>
+std::optional<std::string> set_opt_double(app_config& c, const std::string& v) {
+  if (v.empty()) {
+    c.openai.*Mem = std::nullopt;
+    return std::nullopt;
+  }
+  double d = 0;
+  const auto* end = v.data() + v.size();
+  auto [ptr, ec] = std::from_chars(v.data(), end, d);
+  if (ec != std::errc{} || ptr != end)
+    return "not a number (leave empty to not send it)";
+  if (d < 0 || d > 2)
+    return "out of range (0-2)";
+  c.openai.*Mem = d;
+  return std::nullopt;
+}
+
+template <auto Mem>
+std::optional<std::string> set_opt_int(app_config& c, const std::string& v) {
+  if (v.empty()) {
+    c.openai.*Mem = std::nullopt;
+    return std::nullopt;
+  }
+  const auto n = parse_ini_int(v);
+  if (!n)
+    return "not an integer (leave empty to not send it)";
+  if (*n < 0 || *n > 1000000)
+    return "out of range (0-1000000)";
+  c.openai.*Mem = static_cast<int>(*n);
+  return std::nullopt;
+}
+
+template <auto Mem>
+std::optional<std::string> set_opt_bool(app_config& c, const std::string& v) {
+  if (v.empty()) {
+    c.openai.*Mem = std::nullopt;
+    return std::nullopt;
+  }
+  const auto b = parse_ini_bool(v);
+  if (!b)
+    return std::string{bool_reason};
+  c.openai.*Mem = *b;
+  return std::nullopt;
+}
+
+std::optional<std::string> set_urls(app_config& c, const std::string& v) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= v.size()) {
+    auto comma = v.find(',', start);
+    auto item = std::string{strip(v.substr(start, comma - start))};
+    if (!item.empty()) {
+      if (!item.starts_with("http://") && !item.starts_with("https://"))
+        return "expected a comma-separated list of http(s) URLs";
+      out.push_back(std::move(item));
+    }
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  if (out.size() > max_extra_endpoints)
+    return "at most " + std::to_string(max_extra_endpoints) + " URLs";
+  c.openai.urls = std::move(out);
+  return std::nullopt;
+}
+
+std::optional<std::string> set_queue_order(app_config& c,
+                                           const std::string& v) {
+  const auto l = lower(v);
+  if (l != "newest" && l != "oldest")
+    return "expected newest or oldest";
+  c.openai.oldest_first = l == "oldest";
+  return std::nullopt;
+}
+
+std::optional<std::string> set_priority(app_config& c, const std::string& v) {
+  static constexpr std::array<std::string_view, 11> ok{
+    "1", "2", "3", "4", "5", "min", "low", "default", "high", "max", "urgent"};
+  const auto l = lower(v);
+  if (std::find(ok.begin(), ok.end(), l) == ok.end())
+    return "expected 1-5, min, low, default, high, max or urgent";
+  c.notifications.priority = l;
+  return std::nullopt;
+}
+
 std::optional<std::string> set_log_level(app_config& c, const std::string& v) {
   auto u = upper(v);
   if (u != "DEBUG" && u != "INFO" && u != "WARNING" && u != "ERROR")
@@ -154,6 +240,7 @@ using oc = openai_config;
 using pc = processing_config;
 using lc = limits_config;
 using dbc = dashboard_config;
+using nc = notifications_config;
 constexpr int unbounded = INT_MAX;
 
 constexpr std::array fixed_keys{
@@ -190,6 +277,27 @@ constexpr std::array fixed_keys{
            set_text<&ac::openai, &oc::url_secondary>},
   key_spec{"openai", "OPENAI_API_KEY", set_text<&ac::openai, &oc::api_key>},
   key_spec{"openai", "MODEL_NAME", set_nonempty<&ac::openai, &oc::model_name>},
+  key_spec{"openai", "OPENAI_URLS", set_urls},
+  key_spec{"openai", "SLOTS", set_int<&ac::openai, &oc::slots, 1, 16>},
+  key_spec{"openai", "CONNECT_TIMEOUT",
+           set_int<&ac::openai, &oc::connect_timeout, 1, 600>},
+  key_spec{"openai", "TIMEOUT", set_int<&ac::openai, &oc::timeout, 1, 3600>},
+  key_spec{"openai", "HEALTH_INTERVAL",
+           set_int<&ac::openai, &oc::health_interval, 1, 86400>},
+  key_spec{"openai", "MAX_RETRIES",
+           set_int<&ac::openai, &oc::max_retries, 1, 20>},
+  key_spec{"openai", "RETRY_DELAY_MS",
+           set_int<&ac::openai, &oc::retry_delay_ms, 1, 600000>},
+  key_spec{"openai", "ERROR_RETRY_MINUTES",
+           set_int<&ac::openai, &oc::error_retry_minutes, 0, unbounded>},
+  key_spec{"openai", "QUEUE_ORDER", set_queue_order},
+  key_spec{"openai", "TEMPERATURE", set_opt_double<&oc::temperature>},
+  key_spec{"openai", "TOP_P", set_opt_double<&oc::top_p>},
+  key_spec{"openai", "MIN_P", set_opt_double<&oc::min_p>},
+  key_spec{"openai", "TOP_K", set_opt_int<&oc::top_k>},
+  key_spec{"openai", "KEEP_ALIVE", set_opt_int<&oc::keep_alive>},
+  key_spec{"openai", "CACHE_PROMPT", set_opt_bool<&oc::cache_prompt>},
+  key_spec{"openai", "TIMINGS_PER_TOKEN", set_opt_bool<&oc::timings_per_token>},
   key_spec{"dashboard", "DASHBOARD_BIND",
            set_nonempty<&ac::dashboard, &dbc::bind>},
   key_spec{"dashboard", "DASHBOARD_PORT", set_port<&ac::dashboard, &dbc::port>},
@@ -198,7 +306,16 @@ constexpr std::array fixed_keys{
   key_spec{"dashboard", "SESSION_HOURS",
            set_int<&ac::dashboard, &dbc::session_hours, 1, 720>},
   key_spec{"notifications", "NTFY_URL",
-           set_text<&ac::notifications, &notifications_config::ntfy_url>},
+           set_text<&ac::notifications, &nc::ntfy_url>},
+  key_spec{"notifications", "NTFY_TOKEN",
+           set_text<&ac::notifications, &nc::ntfy_token>},
+  key_spec{"notifications", "NTFY_INCLUDE_NAMES",
+           set_bool<&ac::notifications, &nc::include_names>},
+  key_spec{"notifications", "NTFY_PRIORITY", set_priority},
+  key_spec{"notifications", "NTFY_TAGS",
+           set_text<&ac::notifications, &nc::tags>},
+  key_spec{"notifications", "PUBLIC_URL",
+           set_text<&ac::notifications, &nc::public_url>},
   key_spec{"fhir", "FHIR_URL", set_text<&ac::fhir, &fhir_config::url>},
   key_spec{"fhir", "FHIR_USERNAME",
            set_text<&ac::fhir, &fhir_config::username>},
@@ -241,6 +358,28 @@ constexpr std::array fixed_keys{
 };
 
 } // namespace
+
+std::optional<endpoint_override>
+parse_endpoint_override(std::string_view section, std::string_view key) {
+  if (section != "openai")
+    return std::nullopt;
+  const auto u = upper(key);
+  const auto sep = u.rfind('_');
+  if (sep == std::string::npos || sep + 1 == u.size())
+    return std::nullopt;
+  const auto base = std::string_view{u}.substr(0, sep);
+  if (std::find(endpoint_keys.begin(), endpoint_keys.end(), base)
+      == endpoint_keys.end())
+    return std::nullopt;
+  int n = 0;
+  const auto digits = std::string_view{u}.substr(sep + 1);
+  auto [ptr, ec]
+    = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (ec != std::errc{} || ptr != digits.data() + digits.size() || n < 1
+      || n > static_cast<int>(max_extra_endpoints) + 2)
+    return std::nullopt;
+  return endpoint_override{std::string{base}, n};
+}
 
 const key_spec* find_key(std::string_view section, std::string_view key) {
   const auto u = upper(key);

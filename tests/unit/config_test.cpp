@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "config_helpers.hpp"
+
 #ifndef XRV_SOURCE_DIR
 #  define XRV_SOURCE_DIR "."
 #endif
@@ -25,45 +27,6 @@ using xrv::config::load_config;
 using xrv::config::parse_command_line;
 using xrv::config::parse_ini;
 using xrv::config::usage_text;
-
-using string_map = std::map<std::string, std::string>;
-
-file_reader in_memory(string_map files) {
-  return [files = std::move(files)](const std::string& path) {
-    const auto it = files.find(path);
-    return it == files.end() ? std::nullopt
-                             : std::optional<std::string>{it->second};
-  };
-}
-
-cli_options flags(const std::vector<std::string>& args) {
-  auto cli = parse_command_line(args);
-  EXPECT_TRUE(cli) << cli.error().detail;
-  return cli ? *cli : cli_options{};
-}
-
-xrv::result<app_config> load(const string_map& files,
-                             const string_map& env = {},
-                             const std::vector<std::string>& args = {}) {
-  return load_config(flags(args), env, in_memory(files));
-}
-
-// Loads `text` as xrayvision.cfg and returns the error detail ("" if none).
-std::string error_of(const std::string& text, const string_map& env = {},
-                     const std::vector<std::string>& args = {}) {
-  auto cfg = load({{"xrayvision.cfg", text}}, env, args);
-  if (cfg)
-    return "";
-  EXPECT_EQ(cfg.error().code, errc::invalid_input);
-  return cfg.error().detail;
-}
-
-app_config loaded(const string_map& files, const string_map& env = {},
-                  const std::vector<std::string>& args = {}) {
-  auto cfg = load(files, env, args);
-  EXPECT_TRUE(cfg) << cfg.error().detail;
-  return cfg ? *cfg : app_config{};
-}
 
 std::vector<std::string> region_names(const app_config& c) {
   std::vector<std::string> out;
