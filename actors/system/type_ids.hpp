@@ -65,6 +65,17 @@ CAF_BEGIN_TYPE_ID_BLOCK(xrv, caf::first_custom_type_id)
   CAF_ADD_ATOM(xrv, xrv::atom, query_done, "query_done")
   CAF_ADD_ATOM(xrv, xrv::atom, studies, "studies")
 
+  // -- AI pipeline (actors/ai) and notifier (actors/notify) --
+  CAF_ADD_ATOM(xrv, xrv::atom, analyse, "analyse")
+  CAF_ADD_ATOM(xrv, xrv::atom, ai_text, "ai_text")
+  CAF_ADD_ATOM(xrv, xrv::atom, probe, "probe")
+  CAF_ADD_ATOM(xrv, xrv::atom, endpoint, "endpoint")
+  CAF_ADD_ATOM(xrv, xrv::atom, work, "work")
+  CAF_ADD_ATOM(xrv, xrv::atom, ai_state, "ai_state")
+  CAF_ADD_ATOM(xrv, xrv::atom, retry, "retry")
+  CAF_ADD_ATOM(xrv, xrv::atom, pump, "pump")
+  CAF_ADD_ATOM(xrv, xrv::atom, notify, "notify")
+
   CAF_ADD_TYPE_ID(xrv, (xrv::component_health))
 
 CAF_END_TYPE_ID_BLOCK(xrv)

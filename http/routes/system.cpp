@@ -1,5 +1,6 @@
 // Liveness, configuration, the OpenAPI document, regions and logout.
 
+#include "actors/net/http_client.hpp"
 #include "http/front_door.hpp"
 #include "http/responses.hpp"
 #include "http/routes/routes.hpp"
@@ -18,21 +19,6 @@ namespace xrv::http {
 namespace {
 
 namespace json = boost::json;
-
-// Drops user:password@ and the query from a URL: /api/config never reveals a
-// secret, even one written into a URL.
-std::string redact_url(const std::string& url) {
-  auto scheme_end = url.find("://");
-  auto authority = scheme_end == std::string::npos ? 0 : scheme_end + 3;
-  std::string out = url;
-  auto path_start = out.find_first_of("/?#", authority);
-  auto at = out.rfind('@', path_start);
-  if (at != std::string::npos && at >= authority)
-    out.erase(authority, at + 1 - authority);
-  if (auto q = out.find_first_of("?#", authority); q != std::string::npos)
-    out.erase(q);
-  return out;
-}
 
 // A Host header we are willing to echo into the OpenAPI servers URL.
 bool plausible_host(std::string_view host) {
@@ -54,9 +40,9 @@ void add_system_routes(router& r, const context_ptr& ctx) {
 
   const auto& c = *ctx->cfg;
   auto config_body = std::make_shared<const std::string>(json::serialize(
-    json::object{{"OPENAI_URL_PRIMARY", redact_url(c.openai.url_primary)},
-                 {"OPENAI_URL_SECONDARY", redact_url(c.openai.url_secondary)},
-                 {"NTFY_URL", redact_url(c.notifications.ntfy_url)},
+    json::object{{"OPENAI_URL_PRIMARY", net::redact_url(c.openai.url_primary)},
+                 {"OPENAI_URL_SECONDARY", net::redact_url(c.openai.url_secondary)},
+                 {"NTFY_URL", net::redact_url(c.notifications.ntfy_url)},
                  {"AE_TITLE", c.dicom.ae_title},
                  {"AE_PORT", c.dicom.ae_port},
                  {"REMOTE_AE_TITLE", c.dicom.remote_ae_title},
