@@ -1,6 +1,7 @@
 #include "http/responses.hpp"
 
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace xrv::http {
@@ -48,6 +49,16 @@ unsigned status_of(errc code) noexcept {
     return 500;
   }
   return 500;
+}
+
+result<boost::json::object> parse_object(std::string_view body) {
+  boost::json::error_code ec;
+  auto v = boost::json::parse(body, ec);
+  if (ec)
+    return fail(errc::invalid_input, "Malformed JSON body");
+  if (!v.is_object())
+    return fail(errc::invalid_input, "The body must be a JSON object");
+  return std::move(v.as_object());
 }
 
 response from_error(const error& err) {

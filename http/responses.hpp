@@ -3,6 +3,7 @@
 #include "actors/system/errors.hpp"
 #include "http/message.hpp"
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <string_view>
@@ -23,6 +24,10 @@ namespace xrv::http {
 
 /// The one place where an error value becomes an HTTP status.
 [[nodiscard]] unsigned status_of(errc code) noexcept;
+
+/// A request body that must be a JSON object; invalid_input ("Malformed
+/// JSON body", "The body must be a JSON object") otherwise.
+[[nodiscard]] result<boost::json::object> parse_object(std::string_view body);
 
 /// An error value as a JSON error response.
 [[nodiscard]] response from_error(const error& err);

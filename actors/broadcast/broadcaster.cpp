@@ -10,6 +10,11 @@ broadcaster_actor::behavior_type broadcaster(broadcaster_actor::pointer) {
       log::get("ws")->debug("event {} for {} (no WebSocket clients yet)", name,
                             v.exam.uid);
     },
+    [](atom::ai_state, const ai_status& s) {
+      log::get("ws")->debug("AI state: active {}, {} endpoints",
+                            s.active_url.empty() ? "none" : s.active_url,
+                            s.health.size());
+    },
     [](atom::health) {
       return component_health{
         "WebSocket broadcaster", false,

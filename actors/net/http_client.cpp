@@ -25,6 +25,11 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
   return bytes;
 }
 
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* cancel = static_cast<const std::atomic<bool>*>(user);
+  return cancel->load() ? 1 : 0;
+}
+
 CURL* as_curl(void* h) {
   return static_cast<CURL*>(h);
 }
@@ -33,7 +38,9 @@ CURL* as_curl(void* h) {
 
 void global_init() {
   static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  std::call_once(once, [] {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+  });
 }
 
 http_client::http_client() {
@@ -71,6 +78,11 @@ result<http_response> http_client::perform(const http_request& req) {
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  if (req.cancel) {
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, req.cancel);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  }
   if (req.method == "GET") {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
   } else {
@@ -84,22 +96,24 @@ result<http_response> http_client::perform(const http_request& req) {
   if (rc != CURLE_OK) {
     std::string why = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
     switch (rc) {
-      case CURLE_OPERATION_TIMEDOUT:
-        return fail(errc::timeout, why);
-      case CURLE_COULDNT_CONNECT:
-      case CURLE_COULDNT_RESOLVE_HOST:
-      case CURLE_COULDNT_RESOLVE_PROXY:
-      case CURLE_SEND_ERROR:
-      case CURLE_GOT_NOTHING:
-        return fail(errc::peer_unavailable, why);
-      case CURLE_WRITE_ERROR:
-        if (s.overflow)
-          return fail(errc::parse_error,
-                      "response larger than "
-                        + std::to_string(req.max_response_bytes) + " bytes");
-        return fail(errc::internal, why);
-      default:
-        return fail(errc::internal, why);
+    case CURLE_ABORTED_BY_CALLBACK:
+      return fail(errc::not_available, "cancelled at shutdown");
+    case CURLE_OPERATION_TIMEDOUT:
+      return fail(errc::timeout, why);
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+      return fail(errc::peer_unavailable, why);
+    case CURLE_WRITE_ERROR:
+      if (s.overflow)
+        return fail(errc::parse_error,
+                    "response larger than "
+                      + std::to_string(req.max_response_bytes) + " bytes");
+      return fail(errc::internal, why);
+    default:
+      return fail(errc::internal, why);
     }
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res.status);

@@ -7,6 +7,7 @@
 
 #include "actors/system/errors.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -23,6 +24,9 @@ struct http_request {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds timeout{30000}; // the whole exchange
   std::size_t max_response_bytes = 64U << 20U;
+  /// When set and true, the transfer stops (shutdown); the result is a
+  /// `not_available` error.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 /// Any HTTP answer, whatever its status.

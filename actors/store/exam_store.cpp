@@ -2,6 +2,7 @@
 
 #include "actors/store/definitions.hpp"
 #include "actors/store/records.hpp"
+#include "actors/store/store_support.hpp"
 #include "actors/system/log.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -15,56 +16,9 @@ namespace xrv {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace store_support;
 using store::exam_status;
 using store_ptr = store_actor::stateful_pointer<exam_store_state>;
-
-std::string stamp(const exam_store_state& st) {
-  return store::format_local(std::chrono::duration_cast<std::chrono::seconds>(
-                               st.now().time_since_epoch())
-                               .count());
-}
-
-caf::error fail_with(errc code, std::string detail) {
-  return to_caf_error(error{code, std::move(detail)});
-}
-
-// Loads an exam and its patient from LMDB (the source of truth).
-result<store::exam_view> load(const exam_store_state& st,
-                              const std::string& uid) {
-  auto exam = st.repo->get_exam(uid);
-  if (!exam)
-    return tl::unexpected(exam.error());
-  if (!*exam)
-    return fail(errc::not_found, "Exam not found");
-  store::exam_view view;
-  view.exam = std::move(**exam);
-  auto patient = st.repo->get_patient(view.exam.cnp);
-  if (!patient)
-    return tl::unexpected(patient.error());
-  if (*patient)
-    view.patient = std::move(**patient);
-  else
-    view.patient.cnp = view.exam.cnp;
-  return view;
-}
-
-// Writes the exam durably, then updates the index: the index never shows a
-// state LMDB does not have.
-result<void> save(exam_store_state& st, const store::exam_record& e) {
-  if (auto ok = st.repo->put_exam(e); !ok) {
-    log::get("store")->error("cannot store exam {}: {}", e.uid,
-                             ok.error().detail);
-    return ok;
-  }
-  st.index->upsert(e);
-  return {};
-}
-
-void publish(exam_store_state& st, const char* event,
-             const store::exam_view& view) {
-  caf::anon_send(st.broadcaster, atom::publish::value, std::string{event},
-                 view);
-}
 
 // Deletes old error/ignore exams with their files (PURGE_DAYS).
 void purge(exam_store_state& st) {
@@ -330,6 +284,8 @@ exam_store(store_ptr self, exam_store_config cfg,
         return to_caf_error(ok.error());
       log::get("store")->info("exam {} re-queued", uid);
       publish(st, "requeue", *view);
+      st.error_since.erase(uid);
+      signal_work(st);
       return std::move(*view);
     },
     [self](atom::ingest, store::exam_record& incoming,
@@ -362,46 +318,36 @@ exam_store(store_ptr self, exam_store_config cfg,
       st.index->upsert_patient(merged);
       st.index->upsert(e);
       remember_study(st, e.study); // query scheduler
+      if (e.status == exam_status::queued)
+        signal_work(st);
       return ingest_outcome::queued;
     },
-    [self](atom::take, bool oldest_first) -> caf::result<store::exam_view> {
-      auto& st = self->state;
-      auto uid = st.index->next_work(oldest_first);
-      if (!uid)
-        return fail_with(errc::not_found, "no exam is waiting");
-      auto view = load(st, *uid);
-      if (!view)
-        return to_caf_error(view.error());
-      view->exam.status = exam_status::processing;
-      if (auto ok = save(st, view->exam); !ok)
-        return to_caf_error(ok.error());
-      return std::move(*view);
+    [self](atom::take, bool oldest_first) -> caf::result<work_item> {
+      auto item = take_work(self->state, oldest_first);
+      if (!item)
+        return to_caf_error(item.error());
+      return std::move(*item);
     },
     [self](atom::finish, const std::string& uid, const store::ai_report& ai,
            exam_status result,
            const std::string& reason) -> caf::result<store::exam_view> {
-      auto& st = self->state;
-      auto view = load(st, uid);
+      auto view = finish_work(self->state, uid, ai, result, reason);
       if (!view)
         return to_caf_error(view.error());
-      auto& e = view->exam;
-      if (e.status != exam_status::processing)
-        return fail_with(errc::conflict, "Exam " + uid + " is not processing");
-      const bool check = st.check_pending.count(uid) > 0;
-      if (result == exam_status::done) {
-        e.ai = ai;
-        e.attempts = 0;
-        e.status_reason.clear();
-      } else {
-        e.status_reason = reason;
-        ++e.attempts;
-      }
-      e.status = store::after_processing(result, false, check);
-      if (e.status == exam_status::check)
-        st.check_pending.erase(uid);
-      if (auto ok = save(st, e); !ok)
-        return to_caf_error(ok.error());
       return std::move(*view);
+    },
+    [self](atom::retry, int minutes) -> caf::result<std::uint64_t> {
+      auto n = retry_errors(self->state, minutes);
+      if (!n)
+        return to_caf_error(n.error());
+      return *n;
+    },
+    [self](atom::work, caf::actor listener) {
+      auto& st = self->state;
+      st.work_listener = std::move(listener);
+      st.work_signalled = false;
+      if (st.index->next_work(false))
+        signal_work(st);
     },
     [self](atom::counts) {
       const auto& ix = *self->state.index;

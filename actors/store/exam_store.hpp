@@ -5,10 +5,12 @@
 #include "actors/store/store_actor.hpp"
 #include "storage/exam_repository.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -23,7 +25,8 @@ struct exam_store_config {
   std::string images_dir = "images";
   std::string backup_dir = "backup";
   int backup_keep = 7;
-  int purge_days = 0; // 0: never purge
+  int purge_days = 0;      // 0: never purge
+  bool keep_dicom = false; // KEEP_DICOM: keep the .dcm after the analysis
 };
 
 /// The wall clock the store stamps records with (a parameter for tests).
@@ -38,6 +41,15 @@ struct exam_store_state {
   wall_now_fn now;
   /// Exams whose radiologist report arrived while they were being analysed.
   std::set<std::string> check_pending;
+  /// Told when exams wait for analysis (the AI queue).
+  caf::actor work_listener;
+  /// Whether the listener was told and has not taken since.
+  bool work_signalled = false;
+  /// When each exam failed in the AI (in memory: after a restart the delay
+  /// of ERROR_RETRY_MINUTES counts from the start-up).
+  std::map<std::string, std::chrono::system_clock::time_point> error_since;
+  /// Whether `error_since` has the exams that were errored at start-up.
+  bool error_since_loaded = false;
   // -- query scheduler --
   /// Hashes of the Study Instance UIDs of stored exams, sorted; loaded by
   /// the first `atom::studies` request (one scan), then kept by ingests.

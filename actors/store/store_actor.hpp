@@ -53,6 +53,14 @@ struct store_aggregates {
   std::map<std::string, std::uint64_t> radiologists;
 };
 
+/// An exam to analyse and the patient's other exams (newest first, at most
+/// `max_history`), from which the prior studies are chosen.
+struct work_item {
+  store::exam_view view;
+  std::vector<store::exam_record> history;
+  static constexpr std::size_t max_history = 20;
+};
+
 /// What an ingest did with an image.
 enum class ingest_outcome : std::uint8_t {
   queued,    // new, or a re-sent image of an errored/ignored exam
@@ -75,6 +83,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::patient_detail)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::store_counts)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::store_aggregates)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::ingest_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::work_item)
 
 namespace xrv {
 
@@ -98,11 +107,18 @@ using store_actor = caf::typed_actor<
                   store::patient_record>::with<ingest_outcome>,
   // Takes the next exam to analyse (re-queued first, then queued newest or
   // oldest first) and marks it processing; not_found when none waits.
-  caf::replies_to<atom::take, bool>::with<store::exam_view>,
-  // Ends processing: stores the AI report (when done) and the final status
-  // (done, error with reason, ignore, or queued to retry).
+  caf::replies_to<atom::take, bool>::with<work_item>,
+  // Ends processing: stores the AI report (when done; the .dcm is then
+  // deleted unless KEEP_DICOM) and the final status: done, error with its
+  // reason (counts an attempt), ignore with its reason, or queued (given
+  // back, e.g. while no AI endpoint is up).
   caf::replies_to<atom::finish, std::string, store::ai_report,
                   store::exam_status, std::string>::with<store::exam_view>,
+  // Re-queues the exams the AI failed on at least this many minutes ago;
+  // answers how many.
+  caf::replies_to<atom::retry, int>::with<std::uint64_t>,
+  // Names the actor told (`atom::work`) when exams wait for analysis.
+  caf::reacts_to<atom::work, caf::actor>,
   // Dashboard counters.
   caf::replies_to<atom::counts>::with<store_counts>,
   // Severity histogram, diagnoses and radiologists.

@@ -2,6 +2,7 @@
 // SIGINT/SIGTERM, shut down in order.
 
 #include "actors/dicom/codecs.hpp"
+#include "actors/net/http_client.hpp"
 #include "actors/store/exam_store.hpp"
 #include "actors/system/commands.hpp"
 #include "actors/system/config.hpp"
@@ -124,6 +125,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto cfg = std::make_shared<const config::app_config>(std::move(*loaded));
+  auto prompts = ai::load_prompt_overrides(cfg->prompt_files, read_file);
+  if (!prompts) {
+    std::cerr << "xrayvision: invalid configuration: " << prompts.error().detail
+              << '\n';
+    return 2;
+  }
 
   log::log_options lo;
   lo.level = cfg->log_level;
@@ -197,6 +204,7 @@ int main(int argc, char** argv) {
   setenv("TCP_NODELAY", "1", 0);
   dicom::configure_dcmtk_logging();
   dicom::register_codecs();
+  net::global_init(); // libcurl, before any thread uses it
 
   // Every thread started from here on inherits the blocked signals; main
   // alone waits for them.
@@ -210,7 +218,9 @@ int main(int argc, char** argv) {
   {
     caf_config caf_cfg{*cfg};
     caf::actor_system sys{caf_cfg};
-    auto handles = start_actors(sys, *cfg, repo, index);
+    auto handles = start_actors(
+      sys, *cfg, repo, index,
+      std::make_shared<const ai::prompt_set>(std::move(*prompts)));
 
     auto ctx = std::make_shared<http::app_context>();
     ctx->sys = &sys;

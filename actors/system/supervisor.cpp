@@ -1,5 +1,6 @@
 #include "actors/system/supervisor.hpp"
 
+#include "actors/ai/ai_queue.hpp"
 #include "actors/broadcast/broadcaster.hpp"
 #include "actors/dicom/converter.hpp"
 #include "actors/dicom/query_scheduler.hpp"
@@ -47,6 +48,41 @@ caf::behavior supervisor_impl(caf::event_based_actor* self,
   };
 }
 
+// The AI queue's slice of the configuration.
+ai::ai_queue_config ai_settings(const config::app_config& cfg,
+                                std::shared_ptr<const ai::prompt_set> prompts) {
+  const auto& o = cfg.openai;
+  ai::ai_queue_config q;
+  ai::sampling params;
+  params.temperature = o.temperature;
+  params.top_p = o.top_p;
+  params.min_p = o.min_p;
+  params.top_k = o.top_k;
+  params.keep_alive = o.keep_alive;
+  params.cache_prompt = o.cache_prompt;
+  params.timings_per_token = o.timings_per_token;
+  for (std::size_t i = 0; i < o.endpoints.size(); ++i) {
+    ai::dispatcher_config d;
+    d.index = i;
+    d.worker.endpoint = o.endpoints[i];
+    d.worker.prompts = prompts;
+    d.worker.params = params;
+    d.worker.images_dir = cfg.general.images_dir;
+    d.worker.cancel = std::make_shared<std::atomic<bool>>(false);
+    d.health_interval = std::chrono::seconds(o.health_interval);
+    q.endpoints.push_back(std::move(d));
+  }
+  q.oldest_first = o.oldest_first;
+  q.max_retries = o.max_retries;
+  q.retry_delay = std::chrono::milliseconds(o.retry_delay_ms);
+  q.error_retry_minutes = o.error_retry_minutes;
+  q.severity_threshold = cfg.processing.severity_threshold;
+  q.regions = cfg.regions;
+  q.questions = cfg.questions;
+  q.supported_regions = cfg.supported_regions;
+  return q;
+}
+
 template <class Handle>
 void stop_one(const Handle& h) {
   if (h)
@@ -58,7 +94,8 @@ void stop_one(const Handle& h) {
 system_handles start_actors(caf::actor_system& sys,
                             const config::app_config& cfg,
                             std::shared_ptr<storage::exam_repository> repo,
-                            std::shared_ptr<store::exam_index> index) {
+                            std::shared_ptr<store::exam_index> index,
+                            std::shared_ptr<const ai::prompt_set> prompts) {
   system_handles h;
   h.broadcaster = sys.spawn(broadcaster);
   exam_store_config sc;
@@ -67,6 +104,7 @@ system_handles start_actors(caf::actor_system& sys,
   sc.backup_dir = cfg.general.backup_dir;
   sc.backup_keep = cfg.general.backup_keep;
   sc.purge_days = cfg.processing.purge_days;
+  sc.keep_dicom = cfg.processing.keep_dicom;
   // Detached: every write waits for fsync, which must not park a scheduler
   // thread.
   h.store
@@ -104,8 +142,6 @@ system_handles start_actors(caf::actor_system& sys,
   qc.min_free_mb = cfg.dicom.min_free_mb;
   h.query = sys.spawn(query_scheduler, qc, h.store, h.converters);
   // -- end query scheduler --
-  h.dispatchers.push_back(
-    sys.spawn(unavailable<dispatcher_actor>, std::string{"AI dispatcher"}));
   h.fetcher
     = sys.spawn(unavailable<fetcher_actor>, std::string{"FHIR fetcher"});
   h.notifier = sys.spawn([]() -> notifier_actor::behavior_type {
@@ -117,6 +153,8 @@ system_handles start_actors(caf::actor_system& sys,
       },
     };
   });
+  h.ai = sys.spawn(ai::ai_queue, ai_settings(cfg, std::move(prompts)),
+                   ai::ai_queue_peers{h.store, h.broadcaster, h.notifier});
   limiter_config lc;
   lc.api_per_minute = cfg.limits.api_per_minute;
   lc.heavy_per_minute = cfg.limits.heavy_per_minute;
@@ -127,8 +165,7 @@ system_handles start_actors(caf::actor_system& sys,
     h.store.address(),   h.receiver.address(),    h.query.address(),
     h.fetcher.address(), h.broadcaster.address(), h.notifier.address(),
     h.limiter.address()};
-  for (auto& d : h.dispatchers)
-    children.push_back(d.address());
+  children.push_back(h.ai.address());
   for (auto& c : h.converters)
     children.push_back(c.address());
   h.supervisor
@@ -145,8 +182,7 @@ void stop_actors(caf::actor_system& sys, system_handles& h) {
   stop_one(h.query); // intake too: retrieves feed the converters
   for (auto& c : h.converters)
     stop_one(c);
-  for (auto& d : h.dispatchers)
-    stop_one(d);
+  stop_one(h.ai); // its dispatchers and workers are linked to it
   stop_one(h.fetcher);
   stop_one(h.notifier);
   stop_one(h.broadcaster);

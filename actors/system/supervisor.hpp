@@ -1,6 +1,7 @@
 #pragma once
 
-#include "actors/ai/dispatcher_actor.hpp"
+#include "actors/ai/ai_queue_actor.hpp"
+#include "actors/ai/prompts.hpp"
 #include "actors/broadcast/broadcaster_actor.hpp"
 #include "actors/dicom/converter_actor.hpp"
 #include "actors/dicom/query_actor.hpp"
@@ -26,7 +27,8 @@ struct system_handles {
   receiver_actor receiver;
   std::vector<converter_actor> converters;
   query_actor query;
-  std::vector<dispatcher_actor> dispatchers;
+  /// The AI queue; it owns one dispatcher per endpoint.
+  ai_queue_actor ai;
   fetcher_actor fetcher;
   broadcaster_actor broadcaster;
   notifier_actor notifier;
@@ -40,7 +42,8 @@ struct system_handles {
 [[nodiscard]] system_handles
 start_actors(caf::actor_system& sys, const config::app_config& cfg,
              std::shared_ptr<storage::exam_repository> repo,
-             std::shared_ptr<store::exam_index> index);
+             std::shared_ptr<store::exam_index> index,
+             std::shared_ptr<const ai::prompt_set> prompts);
 
 /// Stops the actors in dependency order (intake first, the store last) and
 /// waits for them to finish.

@@ -25,13 +25,10 @@ constexpr std::int64_t default_hours = 3;
 result<std::int32_t> hours_of(const std::string& body) {
   if (body.find_first_not_of(" \t\r\n") == std::string::npos)
     return static_cast<std::int32_t>(default_hours);
-  json::error_code ec;
-  auto v = json::parse(body, ec);
-  if (ec)
-    return fail(errc::invalid_input, "Malformed JSON body");
-  if (!v.is_object())
-    return fail(errc::invalid_input, "The body must be a JSON object");
-  const auto* h = v.as_object().if_contains("hours");
+  auto v = parse_object(body);
+  if (!v)
+    return tl::unexpected(v.error());
+  const auto* h = v->if_contains("hours");
   if (h == nullptr || h->is_null())
     return static_cast<std::int32_t>(default_hours);
   std::int64_t n = 0;

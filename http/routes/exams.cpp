@@ -45,16 +45,6 @@ std::string today() {
 }
 
 // Parses an action body; the error names what is wrong.
-result<json::object> parse_body(const request& req) {
-  json::error_code ec;
-  auto v = json::parse(req.body, ec);
-  if (ec)
-    return fail(errc::invalid_input, "Malformed JSON body");
-  if (!v.is_object())
-    return fail(errc::invalid_input, "The body must be a JSON object");
-  return std::move(v.as_object());
-}
-
 result<std::string> uid_field(const json::object& body) {
   auto* uid = body.if_contains("uid");
   if (uid == nullptr || uid->is_null())
@@ -175,7 +165,7 @@ void add_exam_routes(router& r, const context_ptr& ctx) {
 
   r.add({"POST", "/api/radreview", access::authenticated,
          [ctx, store](request& req, const path_params&, const responder& done) {
-           auto body = parse_body(req);
+           auto body = parse_object(req.body);
            if (!body)
              return done(action_error(400, body.error().detail));
            auto uid = uid_field(*body);
@@ -199,7 +189,7 @@ void add_exam_routes(router& r, const context_ptr& ctx) {
 
   r.add({"POST", "/api/requeue", access::authenticated,
          [ctx, store](request& req, const path_params&, const responder& done) {
-           auto body = parse_body(req);
+           auto body = parse_object(req.body);
            if (!body)
              return done(action_error(400, body.error().detail));
            auto uid = uid_field(*body);

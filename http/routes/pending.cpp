@@ -47,9 +47,6 @@ void add_pending_routes(router& r, const context_ptr& ctx) {
     r.add({"GET", path, access::authenticated, ask_health(ctx, a.store)});
   r.add(
     {"POST", "/api/getrad", access::authenticated, ask_health(ctx, a.fetcher)});
-  for (const char* path : {"/api/check", "/api/analyse", "/api/translate"})
-    r.add({"POST", path, access::authenticated,
-           ask_health(ctx, a.dispatchers.front())});
   r.add({"GET", "/ws", access::authenticated, ask_health(ctx, a.broadcaster)});
 }
 

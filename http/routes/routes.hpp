@@ -19,6 +19,9 @@ void add_dicom_routes(router& r, const context_ptr& ctx);
 
 /// Routes of the contract whose components later issues implement: each
 /// asks its actor and answers 503 while the actor is not available.
+/// /api/check, /api/analyse, /api/translate (the AI queue).
+void add_ai_routes(router& r, const context_ptr& ctx);
+
 void add_pending_routes(router& r, const context_ptr& ctx);
 
 } // namespace xrv::http

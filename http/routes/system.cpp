@@ -39,15 +39,16 @@ void add_system_routes(router& r, const context_ptr& ctx) {
          }});
 
   const auto& c = *ctx->cfg;
-  auto config_body = std::make_shared<const std::string>(json::serialize(
-    json::object{{"OPENAI_URL_PRIMARY", net::redact_url(c.openai.url_primary)},
-                 {"OPENAI_URL_SECONDARY", net::redact_url(c.openai.url_secondary)},
-                 {"NTFY_URL", net::redact_url(c.notifications.ntfy_url)},
-                 {"AE_TITLE", c.dicom.ae_title},
-                 {"AE_PORT", c.dicom.ae_port},
-                 {"REMOTE_AE_TITLE", c.dicom.remote_ae_title},
-                 {"REMOTE_AE_IP", c.dicom.remote_ae_ip},
-                 {"REMOTE_AE_PORT", c.dicom.remote_ae_port}}));
+  auto config_body
+    = std::make_shared<const std::string>(json::serialize(json::object{
+      {"OPENAI_URL_PRIMARY", net::redact_url(c.openai.url_primary)},
+      {"OPENAI_URL_SECONDARY", net::redact_url(c.openai.url_secondary)},
+      {"NTFY_URL", net::redact_url(c.notifications.ntfy_url)},
+      {"AE_TITLE", c.dicom.ae_title},
+      {"AE_PORT", c.dicom.ae_port},
+      {"REMOTE_AE_TITLE", c.dicom.remote_ae_title},
+      {"REMOTE_AE_IP", c.dicom.remote_ae_ip},
+      {"REMOTE_AE_PORT", c.dicom.remote_ae_port}}));
   r.add({"GET", "/api/config", access::authenticated,
          [config_body](request&, const path_params&, const responder& done) {
            response res;

@@ -49,6 +49,7 @@ recording_broadcaster(broadcaster_actor::pointer,
     [log](atom::publish, const std::string& name, const store::exam_view& v) {
       log->events.emplace_back(name, v.exam.uid);
     },
+    [](atom::ai_state, const ai_status&) {},
     [](atom::health) {
       return component_health{"test", true, ""};
     },
@@ -86,10 +87,10 @@ protected:
     sc.backup_dir = (dir_ / "backup").string();
     sc.purge_days = 30;
     sc.backup_keep = 2;
+    sc.keep_dicom = keep_dicom_;
     store_ = sys_->spawn(exam_store, sc, shared, index, broadcaster_,
-                         wall_now_fn{[] {
-                           return std::chrono::system_clock::time_point{
-                             std::chrono::hours(24 * 365 * 56)};
+                         wall_now_fn{[clock = clock_] {
+                           return *clock;
                          }});
     sched_->run();
   }
@@ -141,6 +142,11 @@ protected:
   broadcaster_actor broadcaster_;
   store_actor store_;
   std::size_t reset_count_ = 0;
+  bool keep_dicom_ = false;
+  // The test clock stands at the end of 2025.
+  std::shared_ptr<std::chrono::system_clock::time_point> clock_
+    = std::make_shared<std::chrono::system_clock::time_point>(
+      std::chrono::hours(24 * 365 * 56));
 };
 
 } // namespace
@@ -150,10 +156,10 @@ TEST_F(ExamStoreActor, IngestTakeFinishStoresTheAnalysis) {
             ingest_outcome::queued);
   ASSERT_EQ(ingest("1.2", "2026-01-02 10:00:00").value(),
             ingest_outcome::queued);
-  auto first = call<store::exam_view>(atom::take::value, false);
+  auto first = call<work_item>(atom::take::value, false);
   ASSERT_TRUE(first.has_value());
-  EXPECT_EQ(first->exam.uid, "1.2"); // newest first
-  EXPECT_EQ(first->exam.status, exam_status::processing);
+  EXPECT_EQ(first->view.exam.uid, "1.2"); // newest first
+  EXPECT_EQ(first->view.exam.status, exam_status::processing);
   store::ai_report ai;
   ai.text = "Right lower lobe consolidation.";
   ai.positive = 1;
@@ -173,7 +179,7 @@ TEST_F(ExamStoreActor, IngestTakeFinishStoresTheAnalysis) {
 
 TEST_F(ExamStoreActor, RequeueWhileProcessingIsAConflict) {
   ASSERT_TRUE(ingest("1.1", "2026-01-01 10:00:00").has_value());
-  ASSERT_TRUE(call<store::exam_view>(atom::take::value, false).has_value());
+  ASSERT_TRUE(call<work_item>(atom::take::value, false).has_value());
   auto r = call<store::exam_view>(atom::requeue::value, std::string{"1.1"});
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, errc::conflict);
@@ -185,7 +191,7 @@ TEST_F(ExamStoreActor, RequeueWhileProcessingIsAConflict) {
 
 TEST_F(ExamStoreActor, RequeuedExamsAreTakenFirstAndAnnounced) {
   ASSERT_TRUE(ingest("1.1", "2026-01-01 10:00:00").has_value());
-  ASSERT_TRUE(call<store::exam_view>(atom::take::value, false).has_value());
+  ASSERT_TRUE(call<work_item>(atom::take::value, false).has_value());
   ASSERT_TRUE(call<store::exam_view>(atom::finish::value, std::string{"1.1"},
                                      store::ai_report{}, exam_status::error,
                                      std::string{"model timed out"})
@@ -194,7 +200,7 @@ TEST_F(ExamStoreActor, RequeuedExamsAreTakenFirstAndAnnounced) {
   auto rq = call<store::exam_view>(atom::requeue::value, std::string{"1.1"});
   ASSERT_TRUE(rq.has_value());
   EXPECT_EQ(rq->exam.status, exam_status::requeue);
-  EXPECT_EQ(call<store::exam_view>(atom::take::value, false)->exam.uid, "1.1");
+  EXPECT_EQ(call<work_item>(atom::take::value, false)->view.exam.uid, "1.1");
   ASSERT_FALSE(events_->events.empty());
   EXPECT_EQ(events_->events.back(),
             (std::pair<std::string, std::string>{"requeue", "1.1"}));
@@ -237,7 +243,7 @@ TEST_F(ExamStoreActor, RestartGivesSameAnswersAndRequeuesInterruptedWork) {
   ASSERT_TRUE(call<store::exam_view>(atom::review::value, std::string{"1.3"},
                                      true, std::string{"a"})
                 .has_value());
-  auto taken = call<store::exam_view>(atom::take::value, false);
+  auto taken = call<work_item>(atom::take::value, false);
   ASSERT_TRUE(taken.has_value()); // left processing: a crash in the middle
   store::exam_filter f;
   f.limit = 100;
@@ -255,7 +261,7 @@ TEST_F(ExamStoreActor, RestartGivesSameAnswersAndRequeuesInterruptedWork) {
   store::exam_filter processing;
   processing.statuses = {exam_status::processing};
   EXPECT_EQ(call<exam_page>(atom::list::value, processing, false)->total, 0u);
-  auto again = call<store::exam_view>(atom::get::value, taken->exam.uid);
+  auto again = call<store::exam_view>(atom::get::value, taken->view.exam.uid);
   EXPECT_EQ(again->exam.status, exam_status::queued);
 }
 
@@ -265,8 +271,8 @@ TEST_F(ExamStoreActor, MaintenanceBacksUpAndPurgesOldFailures) {
   ASSERT_TRUE(ingest("1.2", "2025-12-20 10:00:00").has_value());
   ASSERT_TRUE(ingest("1.3", "2020-01-02 10:00:00").has_value());
   for (const char* uid : {"1.2", "1.3"}) {
-    auto taken = call<store::exam_view>(atom::take::value, false);
-    ASSERT_EQ(taken->exam.uid, uid);
+    auto taken = call<work_item>(atom::take::value, false);
+    ASSERT_EQ(taken->view.exam.uid, uid);
     ASSERT_TRUE(call<store::exam_view>(atom::finish::value, std::string{uid},
                                        store::ai_report{}, exam_status::error,
                                        std::string{"unreadable"})
@@ -310,6 +316,85 @@ TEST_F(ExamStoreActor, MaintenanceBacksUpAndPurgesOldFailures) {
   auto copy = storage::exam_repository::open(restored);
   ASSERT_TRUE(copy.has_value());
   EXPECT_EQ(copy->exam_count().value(), 2u);
+}
+
+// -- AI work queue ------------------------------------------------------
+
+TEST_F(ExamStoreActor, TakeBringsThePatientsOtherExams) {
+  ASSERT_TRUE(ingest("1.1", "2025-12-01 10:00:00").has_value());
+  ASSERT_TRUE(ingest("1.2", "2025-12-10 10:00:00").has_value());
+  store::patient_record other{"2900101400008", "", "", "", "F", -1};
+  ASSERT_TRUE(ingest("2.1", "2025-12-05 10:00:00", other).has_value());
+  auto item = call<work_item>(atom::take::value, false);
+  ASSERT_TRUE(item.has_value());
+  EXPECT_EQ(item->view.exam.uid, "1.2");
+  ASSERT_EQ(item->history.size(), 1U); // not itself, not another patient
+  EXPECT_EQ(item->history[0].uid, "1.1");
+}
+
+TEST_F(ExamStoreActor, DoneDeletesTheDicomUnlessKept) {
+  fs::create_directories(dir_ / "images");
+  for (const char* f : {"1.1.dcm", "1.2.dcm", "1.1.png"})
+    std::ofstream{dir_ / "images" / f} << "x";
+  ASSERT_TRUE(ingest("1.1", "2025-12-01 10:00:00").has_value());
+  ASSERT_TRUE(call<work_item>(atom::take::value, false).has_value());
+  ASSERT_TRUE(call<store::exam_view>(atom::finish::value, std::string{"1.1"},
+                                     store::ai_report{}, exam_status::done,
+                                     std::string{})
+                .has_value());
+  EXPECT_FALSE(fs::exists(dir_ / "images" / "1.1.dcm"));
+  EXPECT_TRUE(fs::exists(dir_ / "images" / "1.1.png"));
+  stop();
+  keep_dicom_ = true;
+  start();
+  ASSERT_TRUE(ingest("1.2", "2025-12-01 10:00:00").has_value());
+  ASSERT_TRUE(call<work_item>(atom::take::value, false).has_value());
+  ASSERT_TRUE(call<store::exam_view>(atom::finish::value, std::string{"1.2"},
+                                     store::ai_report{}, exam_status::done,
+                                     std::string{})
+                .has_value());
+  EXPECT_TRUE(fs::exists(dir_ / "images" / "1.2.dcm"));
+}
+
+TEST_F(ExamStoreActor, ErroredExamsAreRetriedAfterTheDelayButNotBadImages) {
+  store::exam_record bad;
+  bad.uid = "1.9";
+  bad.cnp = "1900101400004";
+  bad.created = "2025-12-01 10:00:00";
+  bad.status = exam_status::error; // the converter could not render it
+  bad.status_reason = "cannot render";
+  store::patient_record p{"1900101400004", "", "", "", "", -1};
+  ASSERT_TRUE(call<ingest_outcome>(atom::ingest::value, bad, p).has_value());
+  ASSERT_TRUE(ingest("1.1", "2025-12-01 10:00:00").has_value());
+  ASSERT_TRUE(call<work_item>(atom::take::value, false).has_value());
+  auto failed = call<store::exam_view>(atom::finish::value, std::string{"1.1"},
+                                       store::ai_report{}, exam_status::error,
+                                       std::string{"max_retries: timeout"});
+  ASSERT_TRUE(failed.has_value());
+  EXPECT_EQ(failed->exam.attempts, 1);
+  EXPECT_EQ(call<std::uint64_t>(atom::retry::value, 60).value(), 0U);
+  *clock_ += std::chrono::minutes(59);
+  EXPECT_EQ(call<std::uint64_t>(atom::retry::value, 60).value(), 0U);
+  *clock_ += std::chrono::minutes(1);
+  EXPECT_EQ(call<std::uint64_t>(atom::retry::value, 60).value(), 1U);
+  auto again = call<store::exam_view>(atom::get::value, std::string{"1.1"});
+  EXPECT_EQ(again->exam.status, exam_status::queued);
+  EXPECT_EQ(again->exam.attempts, 0);
+  EXPECT_TRUE(again->exam.status_reason.empty());
+  auto still = call<store::exam_view>(atom::get::value, std::string{"1.9"});
+  EXPECT_EQ(still->exam.status, exam_status::error);
+}
+
+TEST_F(ExamStoreActor, GivenBackExamsWaitWithoutCountingAnAttempt) {
+  ASSERT_TRUE(ingest("1.1", "2025-12-01 10:00:00").has_value());
+  ASSERT_TRUE(call<work_item>(atom::take::value, false).has_value());
+  auto back = call<store::exam_view>(atom::finish::value, std::string{"1.1"},
+                                     store::ai_report{}, exam_status::queued,
+                                     std::string{"no AI endpoint is up"});
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->exam.status, exam_status::queued);
+  EXPECT_EQ(back->exam.attempts, 0);
+  EXPECT_EQ(call<work_item>(atom::take::value, false)->view.exam.uid, "1.1");
 }
 
 // -- query scheduler: known studies --------------------------------------

@@ -26,7 +26,6 @@ router full_router() {
   auto ctx = std::make_shared<app_context>();
   ctx->cfg = std::make_shared<const config::app_config>();
   ctx->spec_json = read_spec();
-  ctx->actors.dispatchers.resize(1);
   return build_router(ctx);
 }
 
