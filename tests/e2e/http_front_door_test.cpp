@@ -32,7 +32,7 @@ public:
                + "\n[dashboard]\nDASHBOARD_BIND = 127.0.0.1\nDASHBOARD_PORT = "
                + std::to_string(port_)
                + "\n[dicom]\nAE_PORT = " + std::to_string(free_port())
-               + "\n[processing]\nNO_QUERY = true\n" + extra_cfg;
+               + "\n[openai]\nOPENAI_URL_PRIMARY =\nOPENAI_URL_SECONDARY =\n[processing]\nNO_QUERY = true\n" + extra_cfg;
     write_file(dir_.path() / "xrayvision.cfg", cfg);
     fs::create_directories(dir_.path() / "images");
     proc_ = std::make_unique<child_process>(
@@ -393,6 +393,8 @@ TEST(FrontDoorProcess, RunsWithoutConfigFileFromEnvironment) {
      {"XRV_DASHBOARD_DASHBOARD_BIND", "127.0.0.1"},
      {"XRV_USERS_NURSE", "n-pass,user"},
      {"XRV_PROCESSING_NO_QUERY", "true"},
+     {"XRV_OPENAI_OPENAI_URL_PRIMARY", ""},
+     {"XRV_OPENAI_OPENAI_URL_SECONDARY", ""},
      {"XRV_DICOM_AE_PORT", std::to_string(free_port())},
      {"XRV_GENERAL_STATIC_DIR", std::string{XRV_SOURCE_DIR} + "/static"}},
     dir.path() / "out.txt"};
