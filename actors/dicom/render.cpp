@@ -1,6 +1,8 @@
 #include "actors/dicom/render.hpp"
 
 #include "actors/dicom/extract_tags.hpp"
+#include "actors/dicom/render_native.hpp"
+#include "actors/dicom/voi.hpp"
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dccodec.h>
@@ -33,15 +35,6 @@ namespace xrv::dicom {
 namespace {
 
 using steady = std::chrono::steady_clock;
-
-double ms_since(steady::time_point start) {
-  return std::chrono::duration<double, std::milli>(steady::now() - start)
-    .count();
-}
-
-// The original's 1st..99th percentile clip (original-backend.md §2.5 step
-// 5): DCMTK's histogram window ignores this share of the pixels at each end.
-constexpr double percentile_share = 0.01;
 
 // DCMTK's histogram window keeps one counter per modality value; beyond this
 // range (32-bit or float-like data) the min-max window is used instead.
@@ -185,11 +178,12 @@ bool write_all(int fd, std::span<const std::uint8_t> bytes) {
   return true;
 }
 
-// The first frame of `ds`, decodable in `xfer`, as PNG; the DicomImage
-// objects are gone when it returns.
-result<rendered> render_first_frame(DcmDataset& ds, E_TransferSyntax xfer,
-                                    const render_options& options) {
-  rendered out;
+// The first frame of `ds`, decodable in `xfer`, as 8-bit pixels by
+// DicomImage (sizes, channels and timings in `out`); the DicomImage objects
+// are gone when it returns.
+result<std::vector<std::uint8_t>>
+tone_with_dicom_image(DcmDataset& ds, E_TransferSyntax xfer,
+                      const render_options& options, rendered& out) {
   const auto decode_start = steady::now();
   // DicomImage replaces compressed pixel data in its dataset by the decoded
   // pixels (the received encoding is lost); partial access would spare it
@@ -250,9 +244,31 @@ result<rendered> render_first_frame(DcmDataset& ds, E_TransferSyntax xfer,
       p = lut[p];
   }
   out.scale_ms = ms_since(scale_start);
+  return pixels;
+}
 
+// The first frame of `ds`, decodable in `xfer`, as PNG: a large uncompressed
+// monochrome image by the fast path, anything else by DicomImage.
+result<rendered> render_first_frame(DcmDataset& ds, E_TransferSyntax xfer,
+                                    const render_options& options) {
+  rendered out;
+  std::vector<std::uint8_t> pixels;
+  if (auto fast = render_native_mono(ds, xfer, options)) {
+    out.width = fast->width;
+    out.height = fast->height;
+    out.channels = 1;
+    out.decode_ms = fast->decode_ms;
+    out.scale_ms = fast->scale_ms;
+    pixels = std::move(fast->pixels);
+  } else {
+    auto toned = tone_with_dicom_image(ds, xfer, options, out);
+    if (!toned)
+      return tl::unexpected{toned.error()};
+    pixels = std::move(*toned);
+  }
   const auto encode_start = steady::now();
-  auto png = encode_png(pixels, width, height, out.channels, options.png_level);
+  auto png = encode_png(pixels, out.width, out.height, out.channels,
+                        options.png_level);
   if (!png)
     return tl::unexpected{png.error()};
   out.png = std::move(*png);

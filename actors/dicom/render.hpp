@@ -34,8 +34,9 @@ struct rendered {
   int height = 0;
   int channels = 1; // 1 = grey, 3 = RGB
   std::vector<std::uint8_t> png;
-  double decode_ms = 0; // DicomImage: decompression and modality LUT
-  double scale_ms = 0;  // resize, VOI window, 8-bit output and gamma
+  double decode_ms = 0; // DicomImage: decompression and modality LUT; fast
+                        // path: reading the stored values and resizing
+  double scale_ms = 0;  // resize (DicomImage), VOI window, 8 bits, gamma
   double encode_ms = 0; // PNG
 };
 
@@ -47,6 +48,9 @@ struct rendered {
 ///   MONOCHROME1 is shown inverted (bone bright), as DCMTK does;
 /// - long side reduced to `max_side` by area averaging, never enlarged;
 /// - gamma applied to the 8-bit values.
+/// A large uncompressed monochrome image takes a fast path that reduces the
+/// stored values before the VOI step (`render_native_mono`); the rest goes
+/// through DicomImage.
 /// `ds` keeps its received encoding (compressed pixel data is decoded from a
 /// copy); DCMTK may still load lazily read values into it, so one dataset
 /// must not be rendered from two threads at once.
