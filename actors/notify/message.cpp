@@ -138,7 +138,7 @@ std::string finding_text(const store::ai_report& ai) {
 }
 
 std::string or_unknown(std::string s) {
-  return s.empty() ? std::string{"unknown"} : s;
+  return s.empty() ? std::string{"unknown"} : std::move(s);
 }
 
 } // namespace
