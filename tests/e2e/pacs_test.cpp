@@ -58,14 +58,6 @@ std::string tag_of(const fs::path& file, const std::string& keyword) {
   return {};
 }
 
-std::size_t count_of(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto pos = text.find(needle); pos != std::string::npos;
-       pos = text.find(needle, pos + needle.size()))
-    ++n;
-  return n;
-}
-
 // Local date and time now, as DICOM DA and TM.
 std::pair<std::string, std::string> dicom_now() {
   const auto t = std::time(nullptr);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -56,5 +57,8 @@ std::string run_command(const std::string& command, const std::string& input);
 
 /// Reads a whole file ("" when missing).
 std::string read_text(const std::filesystem::path& file);
+
+/// How often `needle` occurs in `text` (non-overlapping).
+std::size_t count_of(const std::string& text, const std::string& needle);
 
 } // namespace xrv::test
