@@ -6,6 +6,7 @@
 #include "actors/dicom/query_scheduler.hpp"
 #include "actors/dicom/receiver.hpp"
 #include "actors/limiter/limiter.hpp"
+#include "actors/notify/notifier.hpp"
 #include "actors/store/exam_store.hpp"
 #include "actors/system/log.hpp"
 #include "actors/system/unavailable.hpp"
@@ -144,15 +145,10 @@ system_handles start_actors(caf::actor_system& sys,
   // -- end query scheduler --
   h.fetcher
     = sys.spawn(unavailable<fetcher_actor>, std::string{"FHIR fetcher"});
-  h.notifier = sys.spawn([]() -> notifier_actor::behavior_type {
-    return {
-      [](atom::notify, const store::exam_view&) {},
-      [](atom::health) {
-        return component_health{"notifier", false,
-                                "notifier is not available in this version"};
-      },
-    };
-  });
+  notifier_config nc;
+  nc.enabled = cfg.processing.enable_ntfy;
+  nc.ntfy = cfg.notifications;
+  h.notifier = spawn_notifier(sys, nc);
   h.ai = sys.spawn(ai::ai_queue, ai_settings(cfg, std::move(prompts)),
                    ai::ai_queue_peers{h.store, h.broadcaster, h.notifier});
   limiter_config lc;
