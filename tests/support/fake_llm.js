@@ -10,7 +10,8 @@
 //   POST /__script   [{"content"|"body"|"status"|"delay_ms"|"hang"|
 //                      "slow_ms"|"reset"}...] answers for the next requests
 //   POST /__models   {"status": 200}  what GET /v1/models answers
-//   GET  /__requests recorded requests [{method, path, headers, body}]
+//   GET  /__requests recorded requests [{method, path, headers, body, at}]
+//   GET  /__times    when each request arrived (ms since the epoch)
 //   DELETE /__requests clears them
 "use strict";
 const http = require("http");
@@ -79,6 +80,10 @@ function answer(req, res, parsed) {
 
 const server = http.createServer((req, res) => {
   const path = req.url.split("?")[0];
+  if (path === "/__times") {
+    res.writeHead(200, { "content-type": "application/json" });
+    return res.end(JSON.stringify(log.map((r) => r.at)));
+  }
   if (path === "/__requests") {
     if (req.method === "DELETE") log.length = 0;
     res.writeHead(200, { "content-type": "application/json" });
@@ -107,7 +112,7 @@ const server = http.createServer((req, res) => {
       return res.end(JSON.stringify({ object: "list", data: [{ id: "fake-model", object: "model" }] }));
     }
     if (req.method === "POST" && path.endsWith("/chat/completions")) {
-      log.push({ method: req.method, path: req.url, headers: req.headers, body: parsed === undefined ? text : parsed });
+      log.push({ method: req.method, path: req.url, headers: req.headers, body: parsed === undefined ? text : parsed, at: Date.now() });
       return answer(req, res, parsed);
     }
     res.writeHead(404, { "content-type": "application/json" });
