@@ -197,15 +197,10 @@ std::vector<std::string> split_keywords(std::string_view v) {
   // Keywords are lower-cased (protocols are compared lower-cased, so an
   // upper-case keyword could never match) and empty ones dropped (an empty
   // keyword would match every protocol).
-  std::vector<std::string> out;
-  while (true) {
-    const auto comma = v.find(',');
-    if (auto kw = lower(strip(v.substr(0, comma))); !kw.empty())
-      out.push_back(std::move(kw));
-    if (comma == std::string_view::npos)
-      return out;
-    v.remove_prefix(comma + 1);
-  }
+  auto out = split_list(v);
+  for (auto& kw : out)
+    kw = lower(kw);
+  return out;
 }
 
 // A feature switched on without its URL would fail on every attempt.

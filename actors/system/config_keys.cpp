@@ -98,44 +98,26 @@ std::optional<std::string> set_gamma(app_config& c, const std::string& v) {
 // A comma-separated list of AE titles (empty: anyone may send).
 std::optional<std::string> set_calling_aets(app_config& c,
                                             const std::string& v) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= v.size()) {
-    auto comma = v.find(',', start);
-    auto item = std::string{strip(v.substr(start, comma - start))};
-    if (!item.empty()) {
-      if (item.size() > 16 || item.find('\\') != std::string::npos)
-        return "not a list of AE titles (1-16 characters each)";
-      out.push_back(std::move(item));
-    }
-    if (comma == std::string::npos)
-      break;
-    start = comma + 1;
-  }
-  c.dicom.allowed_calling_aets = std::move(out);
+  auto items = split_list(v);
+  for (const auto& item : items)
+    if (item.size() > 16 || item.find('\\') != std::string::npos)
+      return "not a list of AE titles (1-16 characters each)";
+  c.dicom.allowed_calling_aets = std::move(items);
   return std::nullopt;
 }
 
 // Storage SOP classes to accept, by short name.
 std::optional<std::string> set_sop_classes(app_config& c,
                                            const std::string& v) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= v.size()) {
-    auto comma = v.find(',', start);
-    auto item = upper(strip(v.substr(start, comma - start)));
-    if (!item.empty()) {
-      if (item != "CR" && item != "DX" && item != "DX_PROCESSING")
-        return "expected a list of CR, DX, DX_PROCESSING";
-      out.push_back(std::move(item));
-    }
-    if (comma == std::string::npos)
-      break;
-    start = comma + 1;
+  auto items = split_list(v);
+  for (auto& item : items) {
+    item = upper(item);
+    if (item != "CR" && item != "DX" && item != "DX_PROCESSING")
+      return "expected a list of CR, DX, DX_PROCESSING";
   }
-  if (out.empty())
+  if (items.empty())
     return "must name at least one of CR, DX, DX_PROCESSING";
-  c.dicom.sop_classes = std::move(out);
+  c.dicom.sop_classes = std::move(items);
   return std::nullopt;
 }
 
@@ -186,23 +168,13 @@ std::optional<std::string> set_opt_bool(app_config& c, const std::string& v) {
 }
 
 std::optional<std::string> set_urls(app_config& c, const std::string& v) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= v.size()) {
-    auto comma = v.find(',', start);
-    auto item = std::string{strip(v.substr(start, comma - start))};
-    if (!item.empty()) {
-      if (!item.starts_with("http://") && !item.starts_with("https://"))
-        return "expected a comma-separated list of http(s) URLs";
-      out.push_back(std::move(item));
-    }
-    if (comma == std::string::npos)
-      break;
-    start = comma + 1;
-  }
-  if (out.size() > max_extra_endpoints)
+  auto items = split_list(v);
+  for (const auto& item : items)
+    if (!item.starts_with("http://") && !item.starts_with("https://"))
+      return "expected a comma-separated list of http(s) URLs";
+  if (items.size() > max_extra_endpoints)
     return "at most " + std::to_string(max_extra_endpoints) + " URLs";
-  c.openai.urls = std::move(out);
+  c.openai.urls = std::move(items);
   return std::nullopt;
 }
 

@@ -65,6 +65,18 @@ std::string strip(std::string_view s) {
   return std::string{strip_view(s)};
 }
 
+std::vector<std::string> split_list(std::string_view v) {
+  std::vector<std::string> out;
+  while (true) {
+    const auto comma = v.find(',');
+    if (auto item = strip(v.substr(0, comma)); !item.empty())
+      out.push_back(std::move(item));
+    if (comma == std::string_view::npos)
+      return out;
+    v.remove_prefix(comma + 1);
+  }
+}
+
 std::string lower(std::string_view s) {
   std::string out{s};
   for (auto& c : out)

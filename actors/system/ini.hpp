@@ -32,6 +32,9 @@ parse_ini(std::string_view text, std::string_view source);
 /// Python's str.strip() for ASCII whitespace.
 [[nodiscard]] std::string strip(std::string_view s);
 
+/// The items of a comma-separated value, stripped; empty items dropped.
+[[nodiscard]] std::vector<std::string> split_list(std::string_view v);
+
 /// ASCII lower case (configparser's optionxform).
 [[nodiscard]] std::string lower(std::string_view s);
 
