@@ -50,7 +50,7 @@ void publish_state(self_ptr self) {
   s.min_latency = day.min_s;
   s.max_latency = day.max_s;
   for (const auto& [uid, j] : st.jobs)
-    if (j.announced && j.last_endpoint && j.running)
+    if (j.running)
       s.processing.push_back(patient_initials(j.work.patient.name));
   if (s.active_url != st.last_active) {
     if (s.active_url.empty() && !st.endpoints.empty())
@@ -208,7 +208,6 @@ void start(self_ptr self, work_item item) {
       == supported.end()) {
     log::get("ai")->info("exam {} ignored: {} X-rays are not analysed",
                          exam.uid, region);
-    st.jobs[exam.uid]; // so that finish() has something to erase
     finish(self, exam.uid, {}, exam_status::ignore,
            "region " + region + " is not analysed",
            [](const store::exam_view&) {});
@@ -382,6 +381,8 @@ ai_queue(ai_queue_actor::stateful_pointer<ai_queue_state> self,
     [self](atom::ai_text, text_task task,
            std::string& text) -> caf::result<std::string> {
       auto& st = self->state;
+      // The one place blank reports are refused (the route only checks the
+      // field's type).
       if (text.find_first_not_of(" \t\r\n") == std::string::npos)
         return to_caf_error(
           error{errc::invalid_input, "No report text provided"});

@@ -26,7 +26,6 @@ struct ai_queue_config {
   int max_retries = 3;
   std::chrono::milliseconds retry_delay{2000};
   int error_retry_minutes = 60; // 0: never
-  int severity_threshold = 5;
   /// `[regions]`, `[questions]` and `[supported_regions]`.
   std::vector<std::pair<std::string, std::vector<std::string>>> regions;
   std::map<std::string, std::string> questions;

@@ -23,7 +23,6 @@ void report(self_ptr self) {
   endpoint_state s;
   s.index = st.cfg.index;
   s.healthy = st.healthy;
-  s.free_slots = st.idle.size();
   s.detail = st.detail;
   self->send(st.queue, atom::endpoint::value, std::move(s));
 }

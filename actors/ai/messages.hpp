@@ -62,7 +62,6 @@ struct text_outcome {
 struct endpoint_state {
   std::size_t index = 0;
   bool healthy = false;
-  std::size_t free_slots = 0;
   std::string detail; // why it is down
 };
 

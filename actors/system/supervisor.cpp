@@ -77,7 +77,6 @@ ai::ai_queue_config ai_settings(const config::app_config& cfg,
   q.max_retries = o.max_retries;
   q.retry_delay = std::chrono::milliseconds(o.retry_delay_ms);
   q.error_retry_minutes = o.error_retry_minutes;
-  q.severity_threshold = cfg.processing.severity_threshold;
   q.regions = cfg.regions;
   q.questions = cfg.questions;
   q.supported_regions = cfg.supported_regions;

@@ -34,8 +34,6 @@ handler tool(const context_ptr& ctx, ai::text_task task) {
     if (!report->is_string())
       return done(error_response(400, "report: must be a string"));
     std::string text{report->as_string()};
-    if (text.find_first_not_of(" \t\r\n") == std::string::npos)
-      return done(error_response(400, "report: No report text provided"));
     ask(
       *ctx->sys, ctx->actors.ai, tool_timeout(*ctx->cfg),
       [done](const std::string& json) {
