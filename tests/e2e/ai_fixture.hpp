@@ -99,8 +99,10 @@ protected:
     ASSERT_TRUE(fs::exists(ai_test_cr)) << "python3-pydicom test files missing";
   }
 
-  /// Starts the server; `openai` is the body of its [openai] section.
-  void start(const std::string& openai, const std::string& extra = {}) {
+  /// Starts the server; `openai` is the body of its [openai] section,
+  /// `extra` more sections, `flags` command-line flags.
+  void start(const std::string& openai, const std::string& extra = {},
+             const std::vector<std::string>& flags = {}) {
     const auto& d = dir_.path();
     http_port_ = free_port();
     dicom_port_ = free_port();
@@ -114,9 +116,10 @@ protected:
          "true\n[openai]\nRETRY_DELAY_MS = 50\nHEALTH_INTERVAL = 1\n"
       << openai << "\n"
       << extra;
+    std::vector<std::string> argv{XRV_BINARY};
+    argv.insert(argv.end(), flags.begin(), flags.end());
     server_ = std::make_unique<child_process>(
-      std::vector<std::string>{XRV_BINARY}, d,
-      std::map<std::string, std::string>{}, d / "out.txt");
+      std::move(argv), d, std::map<std::string, std::string>{}, d / "out.txt");
     ASSERT_TRUE(wait_until(
       [this] {
         return http_call("GET", url("/healthz")).status == 200;

@@ -30,17 +30,8 @@ TEST_F(AiNotify, OnePostPerPositiveAndNoneForNegatives) {
     10s));
   start("OPENAI_URL_PRIMARY = " + llm.chat_url() + "\nOPENAI_URL_SECONDARY =\n",
         "[notifications]\nNTFY_URL = " + sink
-          + "/xrv-alerts\nPUBLIC_URL = https://xrv.example\n");
-  // ENABLE_NTFY is in [processing]; the flag turns it on as the original's.
-  server_.reset();
-  server_ = std::make_unique<child_process>(
-    std::vector<std::string>{XRV_BINARY, "--enable-ntfy"}, dir_.path(),
-    std::map<std::string, std::string>{}, dir_.path() / "out.txt");
-  ASSERT_TRUE(wait_until(
-    [this] {
-      return http_call("GET", url("/healthz")).status == 200;
-    },
-    20s));
+          + "/xrv-alerts\nPUBLIC_URL = https://xrv.example\n",
+        {"--enable-ntfy"}); // the original's flag for ENABLE_NTFY
   llm.control("/__script",
               "[{\"content\":" + quoted(answer("yes", "Fracture.", 7))
                 + "},{\"content\":" + quoted(answer("no", "Normal.")) + "},"

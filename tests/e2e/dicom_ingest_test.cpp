@@ -62,7 +62,8 @@ protected:
         + std::to_string(http_port_)
         + "\n[dicom]\nAE_PORT = " + std::to_string(dicom_port_)
         + "\nMIN_FREE_MB = 1\n[users]\nadmin = adm,admin\n"
-          "[limits]\nAPI_PER_MINUTE = 0\n[openai]\nOPENAI_URL_PRIMARY =\nOPENAI_URL_SECONDARY =\n[processing]\nNO_QUERY = "
+          "[limits]\nAPI_PER_MINUTE = 0\n[openai]\nOPENAI_URL_PRIMARY "
+          "=\nOPENAI_URL_SECONDARY =\n[processing]\nNO_QUERY = "
           "true\nPNG_GAMMA = 1.0\n");
     proc_ = new child_process({XRV_BINARY}, d, {}, d / "out.txt");
     ready_ = wait_until(
@@ -275,9 +276,10 @@ std::string send_to_configured_server(const std::string& dicom_cfg,
                + "/static\nIMAGES_DIR = " + (d.path() / "images").string()
                + "\nLOG_FILE = " + (d.path() / "xrv.log").string()
                + "\n[dashboard]\nDASHBOARD_BIND = 127.0.0.1\nDASHBOARD_PORT = "
-               + std::to_string(http_port)
-               + "\n[dicom]\nAE_PORT = " + std::to_string(dicom_port) + "\n"
-               + dicom_cfg + "[openai]\nOPENAI_URL_PRIMARY =\nOPENAI_URL_SECONDARY =\n[processing]\nNO_QUERY = true\n");
+               + std::to_string(http_port) + "\n[dicom]\nAE_PORT = "
+               + std::to_string(dicom_port) + "\n" + dicom_cfg
+               + "[openai]\nOPENAI_URL_PRIMARY =\nOPENAI_URL_SECONDARY "
+                 "=\n[processing]\nNO_QUERY = true\n");
   child_process server{{XRV_BINARY}, d.path(), {}, d.path() / "out.txt"};
   const auto base = "http://127.0.0.1:" + std::to_string(http_port);
   if (!wait_until(
@@ -327,7 +329,8 @@ TEST(DicomCrash, KillDuringFloodLosesNoAcknowledgedImage) {
                + std::to_string(http_port)
                + "\n[dicom]\nAE_PORT = " + std::to_string(dicom_port)
                + "\nMIN_FREE_MB = 1\n[users]\nadmin = adm,admin\n"
-                 "[limits]\nAPI_PER_MINUTE = 0\n[openai]\nOPENAI_URL_PRIMARY =\nOPENAI_URL_SECONDARY =\n[processing]\nNO_QUERY = "
+                 "[limits]\nAPI_PER_MINUTE = 0\n[openai]\nOPENAI_URL_PRIMARY "
+                 "=\nOPENAI_URL_SECONDARY =\n[processing]\nNO_QUERY = "
                  "true\n");
   // 1,000 copies of the real CR, each with its own SOP Instance UID.
   constexpr int files = 1000;

@@ -32,7 +32,9 @@ public:
                + "\n[dashboard]\nDASHBOARD_BIND = 127.0.0.1\nDASHBOARD_PORT = "
                + std::to_string(port_)
                + "\n[dicom]\nAE_PORT = " + std::to_string(free_port())
-               + "\n[openai]\nOPENAI_URL_PRIMARY =\nOPENAI_URL_SECONDARY =\n[processing]\nNO_QUERY = true\n" + extra_cfg;
+               + "\n[openai]\nOPENAI_URL_PRIMARY =\nOPENAI_URL_SECONDARY "
+                 "=\n[processing]\nNO_QUERY = true\n"
+               + extra_cfg;
     write_file(dir_.path() / "xrayvision.cfg", cfg);
     fs::create_directories(dir_.path() / "images");
     proc_ = std::make_unique<child_process>(

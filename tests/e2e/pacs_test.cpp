@@ -223,7 +223,8 @@ public:
           "127.0.0.1\nREMOTE_AE_PORT = "
         + std::to_string(pacs_port) + "\nRETRIEVAL_METHOD = " + method
         + "\n[users]\nadmin = adm,admin\nradio = rad,user\n[limits]\n"
-          "API_PER_MINUTE = 0\n[openai]\nOPENAI_URL_PRIMARY =\nOPENAI_URL_SECONDARY =\n[processing]\nNO_QUERY = true\n");
+          "API_PER_MINUTE = 0\n[openai]\nOPENAI_URL_PRIMARY "
+          "=\nOPENAI_URL_SECONDARY =\n[processing]\nNO_QUERY = true\n");
     proc_ = std::make_unique<child_process>(
       std::vector<std::string>{XRV_BINARY}, dir_.path(),
       std::map<std::string, std::string>{}, dir_.path() / "out.txt");

@@ -145,7 +145,9 @@ public:
         + std::to_string(port_)
         + "\n[users]\nadmin = adm,admin\nradio = rad,user\n"
           "[limits]\nAPI_PER_MINUTE = 0\n[dicom]\nAE_PORT = "
-        + std::to_string(free_port()) + "\n[openai]\nOPENAI_URL_PRIMARY =\nOPENAI_URL_SECONDARY =\n[processing]\nNO_QUERY = true\n");
+        + std::to_string(free_port())
+        + "\n[openai]\nOPENAI_URL_PRIMARY =\nOPENAI_URL_SECONDARY "
+          "=\n[processing]\nNO_QUERY = true\n");
     write_original(dir_.path() / "original.db", source_);
     import_output_
       = run_command("cd " + dir_.path().string() + " && " + XRV_BINARY
