@@ -62,6 +62,7 @@ router build_router(const context_ptr& ctx) {
   add_system_routes(r, ctx);
   add_page_routes(r, ctx);
   add_exam_routes(r, ctx);
+  add_stats_routes(r, ctx);
   add_dicom_routes(r, ctx);
   add_ai_routes(r, ctx);
   add_pending_routes(r, ctx);

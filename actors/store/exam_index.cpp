@@ -71,7 +71,7 @@ std::uint32_t exam_index::patient_slot(const std::string& cnp) {
   auto [it, added] = patient_by_cnp_.try_emplace(
     cnp, static_cast<std::uint32_t>(patients_.size()));
   if (added) {
-    patients_.push_back({cnp, "", "\n" + fold_case(cnp) + "\n"});
+    patients_.push_back({cnp, "", "\n" + fold_case(cnp) + "\n", ""});
     by_patient_.emplace_back();
     patient_order_dirty_ = true;
   }
@@ -83,6 +83,10 @@ void exam_index::upsert_patient(const patient_record& p) {
   auto slot = patient_slot(p.cnp);
   auto& entry = patients_[slot];
   entry.name = p.name;
+  if (entry.birthdate != p.birthdate) {
+    entry.birthdate = p.birthdate;
+    reage_patient(slot);
+  }
   entry.folded
     = fold_case(p.name) + '\n' + fold_case(p.cnp) + '\n' + fold_case(p.id);
   patient_order_dirty_ = true;
@@ -117,14 +121,18 @@ void exam_index::end_bulk() {
   std::vector<summary> slots;
   std::deque<std::string> uids;
   std::vector<std::int64_t> requeue_keys;
+  std::vector<stats_row> rows;
   slots.reserve(order_.size());
   requeue_keys.reserve(order_.size());
+  rows.reserve(order_.size());
   for (auto old : order_) {
     slots.push_back(slots_[old]);
     uids.push_back(std::move(uids_[old]));
     requeue_keys.push_back(requeue_key_[old]);
+    rows.push_back(stats_rows_[old]);
   }
   slots_ = std::move(slots);
+  stats_rows_ = std::move(rows);
   uids_ = std::move(uids);
   requeue_key_ = std::move(requeue_keys);
   free_slots_.clear();
@@ -253,6 +261,7 @@ void exam_index::upsert(const exam_record& e) {
     } else {
       slot = static_cast<std::uint32_t>(slots_.size());
       slots_.emplace_back();
+      stats_rows_.emplace_back();
       uids_.push_back(e.uid);
       requeue_key_.push_back(0);
       append_uid(slot);
@@ -263,6 +272,7 @@ void exam_index::upsert(const exam_record& e) {
     = slots_[slot].live && slots_[slot].status == exam_status::requeue;
   slots_[slot] = s;
   add_contributions(s, +1);
+  set_stats_row(slot, e);
   insert_order(slot);
   by_patient_[s.patient].insert({s.created, slot});
   if (s.status == exam_status::queued)
@@ -281,6 +291,8 @@ void exam_index::erase(std::string_view uid) {
   const auto slot = it->second;
   auto& s = slots_[slot];
   add_contributions(s, -1);
+  stats_.add(stats_rows_[slot], -1);
+  stats_rows_[slot] = stats_row{};
   remove_order(slot);
   by_patient_[s.patient].erase({s.created, slot});
   queued_.erase({s.created, slot});

@@ -8,6 +8,7 @@
 #include "actors/store/exam.hpp"
 #include "actors/store/exam_filter.hpp"
 #include "actors/store/interner.hpp"
+#include "actors/store/stats_index.hpp"
 
 #include <array>
 #include <cstddef>
@@ -95,6 +96,20 @@ public:
   /// Radiologist names (as first seen) with their exam counts.
   [[nodiscard]] std::map<std::string, std::size_t> radiologists() const;
 
+  /// The statistics as of `now` (local seconds, stats.hpp): read from
+  /// incrementally kept aggregates, never by scanning exams.
+  [[nodiscard]] stats_snapshot statistics(std::int64_t now) const;
+
+  /// `done` exams whose AI report was created in the last 7 days.
+  [[nodiscard]] std::uint64_t success_7d(std::int64_t now) const {
+    return stats_.success_7d(now);
+  }
+
+  /// Changes with every write; equal generations mean equal contents.
+  [[nodiscard]] std::uint64_t generation() const noexcept {
+    return generation_;
+  }
+
 private:
   struct summary {
     std::int64_t created = -1;     // epoch seconds, the sort key
@@ -113,8 +128,9 @@ private:
 
   struct patient_entry {
     std::string cnp;
-    std::string name;   // for sorting
-    std::string folded; // name, CNP and id, case-folded, '\n'-separated
+    std::string name;        // for sorting
+    std::string folded;      // name, CNP and id, case-folded, '\n'-separated
+    std::string birthdate{}; // for the age at each exam (statistics)
   };
 
   struct order_less {
@@ -123,6 +139,8 @@ private:
   };
 
   std::uint32_t patient_slot(const std::string& cnp);
+  void set_stats_row(std::uint32_t slot, const exam_record& e);
+  void reage_patient(std::uint32_t patient);
   void add_contributions(const summary& s, int sign);
   void insert_order(std::uint32_t slot);
   void remove_order(std::uint32_t slot);
@@ -150,6 +168,8 @@ private:
   std::vector<std::size_t> rad_counts_;
   std::array<std::size_t, 11> rad_severity_{};
   std::array<std::size_t, 8> status_counts_{};
+  stats_index stats_;
+  std::vector<stats_row> stats_rows_; // by slot: what each exam contributes
   // Work queues: (sequence, slot) for re-queue order, (created, slot) for
   // queued exams.
   std::set<std::pair<std::int64_t, std::uint32_t>> requeued_;

@@ -358,7 +358,21 @@ exam_store(store_ptr self, exam_store_config cfg,
       c.error = ix.count(exam_status::error);
       c.ignore = ix.count(exam_status::ignore);
       c.done = ix.count(exam_status::done);
+      c.success_7d = ix.success_7d(local_now(self->state));
       return c;
+    },
+    [self](atom::stats) {
+      auto& st = self->state;
+      const auto now = local_now(st);
+      const auto hour = store::stats::hour_of(now);
+      if (!st.stats || st.stats_generation != st.index->generation()
+          || st.stats_hour != hour) {
+        st.stats = std::make_shared<const store::stats_snapshot>(
+          st.index->statistics(now));
+        st.stats_generation = st.index->generation();
+        st.stats_hour = hour;
+      }
+      return st.stats;
     },
     [self](atom::aggregate) {
       const auto& ix = *self->state.index;

@@ -50,6 +50,11 @@ struct exam_store_state {
   std::map<std::string, std::chrono::system_clock::time_point> error_since;
   /// Whether `error_since` has the exams that were errored at start-up.
   bool error_since_loaded = false;
+  /// The last statistics served, the index generation and the local hour
+  /// they were made for.
+  stats_ptr stats;
+  std::uint64_t stats_generation = 0;
+  std::int64_t stats_hour = 0;
   // -- query scheduler --
   /// Hashes of the Study Instance UIDs of stored exams, sorted; loaded by
   /// the first `atom::studies` request (one scan), then kept by ingests.

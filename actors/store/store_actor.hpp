@@ -5,6 +5,7 @@
 
 #include "actors/store/exam.hpp"
 #include "actors/store/exam_filter.hpp"
+#include "actors/store/stats_index.hpp"
 #include "actors/system/type_ids.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -13,6 +14,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -44,7 +46,11 @@ struct store_counts {
   std::uint64_t error = 0;
   std::uint64_t ignore = 0;
   std::uint64_t done = 0;
+  std::uint64_t success_7d = 0; // done, AI report created in the last 7 days
 };
+
+/// The statistics as of the store's clock; shared, never changed.
+using stats_ptr = std::shared_ptr<const store::stats_snapshot>;
 
 /// Aggregates over radiologist verdicts served by small routes.
 struct store_aggregates {
@@ -84,6 +90,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::store_counts)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::store_aggregates)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::ingest_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::work_item)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::stats_ptr)
 
 namespace xrv {
 
@@ -123,6 +130,9 @@ using store_actor = caf::typed_actor<
   caf::replies_to<atom::counts>::with<store_counts>,
   // Severity histogram, diagnoses and radiologists.
   caf::replies_to<atom::aggregate>::with<store_aggregates>,
+  // Every statistic (stats_index.hpp) as of now, from incremental
+  // aggregates; cached until the next write or the next hour.
+  caf::replies_to<atom::stats>::with<stats_ptr>,
   // Reports whether the component works.
   caf::replies_to<atom::health>::with<component_health>,
   // -- query scheduler --

@@ -1,6 +1,7 @@
 #include "actors/store/store_support.hpp"
 
 #include "actors/store/definitions.hpp"
+#include "actors/store/stats.hpp"
 #include "actors/system/log.hpp"
 
 #include <caf/send.hpp>
@@ -11,6 +12,10 @@ std::string stamp(const exam_store_state& st) {
   return store::format_local(std::chrono::duration_cast<std::chrono::seconds>(
                                st.now().time_since_epoch())
                                .count());
+}
+
+std::int64_t local_now(const exam_store_state& st) {
+  return store::stats::local_seconds(stamp(st)).value_or(0);
 }
 
 caf::error fail_with(errc code, std::string detail) {

@@ -13,6 +13,9 @@ namespace xrv::store_support {
 /// The store's clock as `YYYY-MM-DD HH:MM:SS` local time.
 [[nodiscard]] std::string stamp(const exam_store_state& st);
 
+/// The store's clock as local seconds (stats.hpp), for the statistics.
+[[nodiscard]] std::int64_t local_now(const exam_store_state& st);
+
 /// An error of ours as a CAF error reply.
 [[nodiscard]] caf::error fail_with(errc code, std::string detail);
 

@@ -64,6 +64,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(xrv, caf::first_custom_type_id)
   CAF_ADD_ATOM(xrv, xrv::atom, next_query, "next_query")
   CAF_ADD_ATOM(xrv, xrv::atom, query_done, "query_done")
   CAF_ADD_ATOM(xrv, xrv::atom, studies, "studies")
+  // -- statistics (actors/store/stats_index.hpp) --
+  CAF_ADD_ATOM(xrv, xrv::atom, stats, "stats")
 
   // -- AI pipeline (actors/ai) and notifier (actors/notify) --
   CAF_ADD_ATOM(xrv, xrv::atom, analyse, "analyse")

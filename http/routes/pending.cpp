@@ -34,17 +34,6 @@ handler ask_health(const context_ptr& ctx, Handle handle) {
 
 void add_pending_routes(router& r, const context_ptr& ctx) {
   const auto& a = ctx->actors;
-  // Statistics: the statistics issue builds them on the store's aggregates.
-  const char* store_gets[] = {
-    "/api/stats",
-    "/api/stats/radiologists",
-    "/api/stats/radiologists/monthly_trends",
-    "/api/stats/diagnostics",
-    "/api/stats/insights",
-    "/api/diagnostics/monthly_trends",
-  };
-  for (const char* path : store_gets)
-    r.add({"GET", path, access::authenticated, ask_health(ctx, a.store)});
   r.add(
     {"POST", "/api/getrad", access::authenticated, ask_health(ctx, a.fetcher)});
   r.add({"GET", "/ws", access::authenticated, ask_health(ctx, a.broadcaster)});

@@ -14,6 +14,11 @@ void add_system_routes(router& r, const context_ptr& ctx);
 /// Exams, patients, reviews, re-queues, severity, diagnostics, radiologists.
 void add_exam_routes(router& r, const context_ptr& ctx);
 
+/// The statistics: /api/stats, /api/stats/radiologists (+ monthly_trends),
+/// /api/stats/diagnostics, /api/diagnostics/monthly_trends,
+/// /api/stats/insights.
+void add_stats_routes(router& r, const context_ptr& ctx);
+
 /// POST /api/dicomquery: a query/retrieve run in the background.
 void add_dicom_routes(router& r, const context_ptr& ctx);
 

@@ -432,3 +432,53 @@ TEST_F(ExamStoreActor, KnownStudiesComeFromStoredAndNewlyIngestedExams) {
 // -- end query scheduler ------------------------------------------------
 
 } // namespace xrv
+
+namespace xrv {
+
+// success_7d counts done exams by when their AI report was created, on the
+// store's clock; the statistics snapshot follows writes and the clock.
+TEST_F(ExamStoreActor, SuccessCountAndStatisticsFollowTheClock) {
+  auto finish_one = [this](const std::string& uid) {
+    ASSERT_TRUE(ingest(uid, "2025-12-30 10:00:00").has_value());
+    ASSERT_TRUE(call<work_item>(atom::take::value, false).has_value());
+    store::ai_report ai;
+    ai.positive = 1;
+    ai.severity = 7;
+    ai.latency = 12;
+    ASSERT_TRUE(call<store::exam_view>(atom::finish::value, uid, ai,
+                                       exam_status::done, std::string{})
+                  .has_value());
+  };
+  finish_one("1.1");
+  *clock_ += std::chrono::hours(24 * 3);
+  finish_one("1.2");
+  auto counts = [this] {
+    return call<store_counts>(atom::counts::value).value();
+  };
+  EXPECT_EQ(counts().done, 2u);
+  EXPECT_EQ(counts().success_7d, 2u);
+  auto stats = call<stats_ptr>(atom::stats::value).value();
+  EXPECT_EQ(stats->counts.total, 2u);
+  EXPECT_EQ(stats->counts.positive, 2u);
+  EXPECT_EQ(stats->recent_count, 1u); // 1.2 only: 1.1 was 3 days ago
+  EXPECT_EQ(stats->success_7d, 2u);
+  // Five days later the first analysis is 8 days old.
+  *clock_ += std::chrono::hours(24 * 5);
+  EXPECT_EQ(counts().success_7d, 1u);
+  auto later = call<stats_ptr>(atom::stats::value).value();
+  EXPECT_EQ(later->success_7d, 1u);
+  EXPECT_EQ(later->recent_count, 0u);
+  // A write invalidates the cached snapshot at once.
+  ASSERT_TRUE(call<store::exam_view>(atom::review::value, std::string{"1.2"},
+                                     true, std::string{"drhouse"})
+                .has_value());
+  auto reviewed = call<stats_ptr>(atom::stats::value).value();
+  EXPECT_EQ(reviewed->counts.reviewed, 1u);
+  EXPECT_EQ(reviewed->counts.cm.fp, 1u);
+  // Re-queued, it no longer counts as a success.
+  ASSERT_TRUE(call<store::exam_view>(atom::requeue::value, std::string{"1.2"})
+                .has_value());
+  EXPECT_EQ(counts().success_7d, 0u);
+}
+
+} // namespace xrv

@@ -3,12 +3,7 @@
 // computed here from the source rows with the spec's definitions, not with
 // the server's own filter code.
 
-#include "tests/support/http_client.hpp"
-#include "tests/support/original_db.hpp"
-#include "tests/support/process.hpp"
-#include "tests/support/temp_dir.hpp"
-
-#include <boost/json/parse.hpp>
+#include "tests/e2e/imported_server.hpp"
 
 #include <gtest/gtest.h>
 
@@ -96,7 +91,7 @@ std::vector<source_exam> make_dataset(int n) {
   return out;
 }
 
-void write_original(const fs::path& file, const std::vector<source_exam>& src) {
+std::vector<original_row> rows_of(const std::vector<source_exam>& src) {
   std::vector<original_row> rows;
   for (const auto& e : src) {
     original_row row;
@@ -128,83 +123,23 @@ void write_original(const fs::path& file, const std::vector<source_exam>& src) {
     }
     rows.push_back(row);
   }
-  create_original_db(file, rows);
+  return rows;
 }
 
-// A database folder with the imported data and a server on top of it.
-class imported_server {
+// The imported server with the source exams it was made from.
+class source_server : public imported_server {
 public:
-  explicit imported_server(int exams) : source_(make_dataset(exams)) {
-    port_ = free_port();
-    write_file(
-      dir_.path() / "xrayvision.cfg",
-      "[general]\nSTATIC_DIR = " + std::string{XRV_SOURCE_DIR}
-        + "/static\nIMAGES_DIR = " + (dir_.path() / "images").string()
-        + "\nLOG_FILE = " + (dir_.path() / "xrv.log").string()
-        + "\n[dashboard]\nDASHBOARD_BIND = 127.0.0.1\nDASHBOARD_PORT = "
-        + std::to_string(port_)
-        + "\n[users]\nadmin = adm,admin\nradio = rad,user\n"
-          "[limits]\nAPI_PER_MINUTE = 0\n[dicom]\nAE_PORT = "
-        + std::to_string(free_port())
-        + "\n[openai]\nOPENAI_URL_PRIMARY =\nOPENAI_URL_SECONDARY "
-          "=\n[processing]\nNO_QUERY = true\n");
-    write_original(dir_.path() / "original.db", source_);
-    import_output_
-      = run_command("cd " + dir_.path().string() + " && " + XRV_BINARY
-                      + " import-sqlite original.db 2>&1",
-                    "");
-  }
-
-  bool start() {
-    proc_ = std::make_unique<child_process>(
-      std::vector<std::string>{XRV_BINARY}, dir_.path(),
-      std::map<std::string, std::string>{}, dir_.path() / "out.txt");
-    return wait_until(
-      [this] {
-        return http_call("GET", url("/healthz")).status == 200;
-      },
-      20s);
-  }
-
-  void stop(int sig) {
-    proc_->signal(sig);
-    proc_->wait_exit(10s);
-    proc_.reset();
-  }
-
-  [[nodiscard]] std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-
-  json::value get(const std::string& path, bool admin = true) const {
-    auto r = http_call(
-      "GET", url(path),
-      {admin ? basic_header("admin", "adm") : basic_header("radio", "rad")});
-    EXPECT_EQ(r.status, 200) << path << ": " << r.body;
-    json::error_code ec;
-    auto v = json::parse(r.body, ec);
-    EXPECT_FALSE(ec) << path << ": " << r.body;
-    return ec ? json::value{} : v;
-  }
+  explicit source_server(int exams) : source_server(make_dataset(exams)) {}
 
   [[nodiscard]] const std::vector<source_exam>& source() const {
     return source_;
   }
 
-  [[nodiscard]] const std::string& import_output() const {
-    return import_output_;
-  }
-
-  [[nodiscard]] std::string output() const {
-    return read_text(dir_.path() / "out.txt");
-  }
-
 private:
-  temp_dir dir_;
+  explicit source_server(std::vector<source_exam> src)
+      : imported_server(rows_of(src)), source_(std::move(src)) {}
+
   std::vector<source_exam> source_;
-  unsigned short port_ = 0;
-  std::string import_output_;
-  std::unique_ptr<child_process> proc_;
 };
 
 // UIDs of the expected matches, newest first (created desc, then uid).
@@ -241,7 +176,7 @@ std::string lower(std::string s) {
 class StoreApi : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    server_ = new imported_server(60);
+    server_ = new source_server(60);
     started_ = server_->start();
   }
 
@@ -254,11 +189,11 @@ protected:
     ASSERT_TRUE(started_) << server_->import_output() << server_->output();
   }
 
-  static imported_server* server_;
+  static source_server* server_;
   static bool started_;
 };
 
-imported_server* StoreApi::server_ = nullptr;
+source_server* StoreApi::server_ = nullptr;
 bool StoreApi::started_ = false;
 
 } // namespace
@@ -563,7 +498,7 @@ TEST_F(StoreApi, ReviewAndRequeueRoundTrip) {
 }
 
 TEST(StoreCrash, KillDuringBurstLosesNoAcknowledgedWrite) {
-  imported_server srv{200};
+  source_server srv{200};
   ASSERT_TRUE(srv.start()) << srv.import_output() << srv.output();
   auto admin = basic_header("admin", "adm");
   // Each exam gets one write; the acknowledged ones are recorded.
