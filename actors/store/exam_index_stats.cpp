@@ -25,8 +25,8 @@ void exam_index::reage_patient(std::uint32_t patient) {
   for (const auto& [created, slot] : by_patient_[patient]) {
     auto& row = stats_rows_[slot];
     const int age
-      = row.created
-          ? age_at(birthdate, stats::format_local_seconds(*row.created))
+      = row.has_created()
+          ? age_at(birthdate, stats::format_local_seconds(row.created))
           : -1;
     const auto bucket = static_cast<std::uint8_t>(stats::age_bucket(age));
     if (bucket == row.age_bucket)

@@ -55,6 +55,8 @@ struct exam_store_state {
   stats_ptr stats;
   std::uint64_t stats_generation = 0;
   std::int64_t stats_hour = 0;
+  /// The counters last told to the broadcaster.
+  std::optional<store_counts> announced_counts;
   // -- query scheduler --
   /// Hashes of the Study Instance UIDs of stored exams, sorted; loaded by
   /// the first `atom::studies` request (one scan), then kept by ingests.

@@ -6,6 +6,8 @@
 
 namespace xrv::store {
 
+static_assert(sizeof(stats_row) <= 48, "one row per exam: keep it small");
+
 namespace {
 
 void step(std::uint64_t& n, int sign) {
@@ -74,9 +76,14 @@ stats_row make_stats_row(const exam_record& e, int threshold,
   r.age_bucket = static_cast<std::uint8_t>(stats::age_bucket(age_years));
   r.ai_latency = e.ai.latency >= 0 ? e.ai.latency : -1;
   r.rad_latency = e.rad.latency >= 0 ? e.rad.latency : -1;
-  r.created = stats::local_seconds(e.created);
-  r.ai_updated = stats::local_seconds(e.ai.updated);
-  r.ai_created = stats::local_seconds(e.ai.created);
+  r.created = stats::local_seconds(e.created).value_or(stats_row::no_time);
+  auto hour = [](const std::string& stamp) {
+    const auto s = stats::local_seconds(stamp);
+    return s ? static_cast<std::int32_t>(stats::hour_of(*s))
+             : stats_row::no_hour;
+  };
+  r.ai_updated_hour = hour(e.ai.updated);
+  r.ai_created_hour = hour(e.ai.created);
   return r;
 }
 
@@ -140,10 +147,10 @@ void stats_index::add_done(const stats_row& row, int sign) {
   done_.add(row, sign);
   auto& reg = grow(regions_, row.region);
   reg.counts.add(row, sign);
-  if (row.created) {
+  if (row.has_created()) {
     for (auto [map, key] :
-         {std::pair{&reg.days, stats::day_of(*row.created)},
-          std::pair{&reg.months, stats::month_of(*row.created)}}) {
+         {std::pair{&reg.days, stats::day_of(row.created)},
+          std::pair{&reg.months, stats::month_of(row.created)}}) {
       auto& c = (*map)[key];
       step(c.total, sign);
       if (positive)
@@ -155,8 +162,8 @@ void stats_index::add_done(const stats_row& row, int sign) {
   if (row.ai_latency >= 0)
     bump(reg.latencies, row.ai_latency, sign);
 
-  if (row.ai_updated && row.ai_positive != -1) {
-    const auto hour = stats::hour_of(*row.ai_updated);
+  if (row.ai_updated_hour != stats_row::no_hour && row.ai_positive != -1) {
+    const std::int64_t hour = row.ai_updated_hour;
     auto& h = analysed_[hour];
     step(h.count, sign);
     if (row.ai_latency >= 0)
@@ -164,8 +171,8 @@ void stats_index::add_done(const stats_row& row, int sign) {
     if (h.count == 0)
       analysed_.erase(hour);
   }
-  if (row.ai_created)
-    bump(succeeded_, stats::hour_of(*row.ai_created), sign);
+  if (row.ai_created_hour != stats_row::no_hour)
+    bump(succeeded_, std::int64_t{row.ai_created_hour}, sign);
 
   auto& age = ages_[row.age_bucket];
   step(age.total, sign);
@@ -181,9 +188,9 @@ void stats_index::add_diagnosis(const stats_row& row, int sign) {
   auto& d = grow(diagnoses_, row.diagnostic);
   d.sums.add(row, sign);
   bump(d.regions, row.region, sign);
-  if (row.created) {
-    bump(d.seen, *row.created, sign);
-    bump(d.months, stats::month_of(*row.created), sign);
+  if (row.has_created()) {
+    bump(d.seen, row.created, sign);
+    bump(d.months, stats::month_of(row.created), sign);
   }
 }
 
@@ -196,8 +203,8 @@ void stats_index::add_radiologist(const stats_row& row, int sign) {
   }
   if (row.diagnostic != 0)
     bump(r.diagnoses, row.diagnostic, sign);
-  if (row.created)
-    bump(r.months, stats::month_of(*row.created), sign);
+  if (row.has_created())
+    bump(r.months, stats::month_of(row.created), sign);
 }
 
 std::uint64_t stats_index::success_7d(std::int64_t now) const {

@@ -12,6 +12,7 @@
 #include "actors/store/stats.hpp"
 
 #include <array>
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -25,19 +26,26 @@ namespace xrv::store {
 /// What one exam contributes to the statistics. Ids are the exam index's
 /// interned, case-folded names (0: none).
 struct stats_row {
-  exam_status status = exam_status::none;
+  static constexpr std::int64_t no_time = INT64_MIN;
+  static constexpr std::int32_t no_hour = INT32_MIN;
+  // Packed into 48 bytes: a million exams keep a million rows.
+  std::int64_t created = no_time;         // local seconds of exam.created
+  std::int32_t ai_updated_hour = no_hour; // local hour key of ai.updated
+  std::int32_t ai_created_hour = no_hour; // local hour key of ai.created
+  std::int32_t ai_latency = -1;
+  std::int32_t rad_latency = -1;
   std::uint32_t region = 0;
   std::uint32_t diagnostic = 0;
   std::uint32_t radiologist = 0;
+  exam_status status = exam_status::none;
   std::int8_t ai_positive = -1;
   std::int8_t rad_positive = -1;
   std::int8_t rad_severity = -1;
   std::uint8_t age_bucket = 11; // stats::age_labels index
-  std::int32_t ai_latency = -1;
-  std::int32_t rad_latency = -1;
-  std::optional<std::int64_t> created;    // local seconds of exam.created
-  std::optional<std::int64_t> ai_updated; // local seconds of ai.updated
-  std::optional<std::int64_t> ai_created; // local seconds of ai.created
+
+  [[nodiscard]] bool has_created() const noexcept {
+    return created != no_time;
+  }
 
   bool operator==(const stats_row&) const = default;
 };

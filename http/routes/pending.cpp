@@ -36,7 +36,6 @@ void add_pending_routes(router& r, const context_ptr& ctx) {
   const auto& a = ctx->actors;
   r.add(
     {"POST", "/api/getrad", access::authenticated, ask_health(ctx, a.fetcher)});
-  r.add({"GET", "/ws", access::authenticated, ask_health(ctx, a.broadcaster)});
 }
 
 } // namespace xrv::http
