@@ -361,10 +361,16 @@ exam_store(store_ptr self, exam_store_config cfg,
       const auto hour = store::stats::hour_of(now);
       if (!st.stats || st.stats_generation != st.index->generation()
           || st.stats_hour != hour) {
+        const auto t0 = std::chrono::steady_clock::now();
         st.stats = std::make_shared<const store::stats_snapshot>(
           st.index->statistics(now));
         st.stats_generation = st.index->generation();
         st.stats_hour = hour;
+        log::get("store")->debug(
+          "statistics snapshot built in {} us",
+          std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - t0)
+            .count());
       }
       return st.stats;
     },

@@ -166,8 +166,10 @@ void stats_index::add_done(const stats_row& row, int sign) {
     const std::int64_t hour = row.ai_updated_hour;
     auto& h = analysed_[hour];
     step(h.count, sign);
-    if (row.ai_latency >= 0)
-      bump(h.latencies, row.ai_latency, sign);
+    if (row.ai_latency >= 0) {
+      step(h.latency_n, sign);
+      h.latency_sum += sign * row.ai_latency;
+    }
     if (h.count == 0)
       analysed_.erase(hour);
   }
@@ -253,14 +255,12 @@ stats_snapshot stats_index::snapshot(std::int64_t now, const name_of& region,
   }
   by_name(s.regions);
 
-  std::map<std::int32_t, std::uint64_t> recent;
   auto [h0, h1] = range(analysed_, hour - stats::recent_hours + 1, hour);
   for (auto it = h0; it != h1; ++it) {
     s.recent_count += it->second.count;
-    for (const auto& [seconds, n] : it->second.latencies)
-      recent[seconds] += n;
+    s.recent_latency_n += it->second.latency_n;
+    s.recent_latency_sum += static_cast<double>(it->second.latency_sum);
   }
-  s.recent_latency = latency_of(recent);
 
   for (std::uint32_t id = 1; id < diagnoses_.size(); ++id) {
     const auto& acc = diagnoses_[id];

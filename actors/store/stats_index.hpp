@@ -139,7 +139,8 @@ struct stats_snapshot {
   done_counts counts;
   std::vector<region_figures> regions; // by name
   std::uint64_t recent_count = 0;      // analysed in the last 24 h
-  latency_figures recent_latency;
+  std::uint64_t recent_latency_n = 0;  // ... with a latency
+  double recent_latency_sum = 0;
   std::uint64_t error = 0, ignore = 0;
   std::uint64_t success_7d = 0;
   std::vector<diagnosis_figures> diagnoses;      // by name
@@ -192,9 +193,9 @@ private:
     std::map<std::int64_t, std::uint64_t> months;
   };
 
-  struct hour_acc {
-    std::uint64_t count = 0;
-    std::map<std::int32_t, std::uint64_t> latencies;
+  struct hour_acc { // sums only: one small node per hour of history
+    std::uint64_t count = 0, latency_n = 0;
+    std::int64_t latency_sum = 0;
   };
 
   void add_done(const stats_row& row, int sign);

@@ -131,7 +131,7 @@ json::object stats_json(const stats_snapshot& s) {
   out["trends"] = std::move(trends);
   out["monthly_trends"] = std::move(monthly);
   out["avg_processing_time"]
-    = average(s.recent_latency.sum, s.recent_latency.count, 2).value_or(0.0);
+    = average(s.recent_latency_sum, s.recent_latency_n, 2).value_or(0.0);
   out["throughput"] = round_to(
     static_cast<double>(s.recent_count) / static_cast<double>(recent_hours), 2);
   out["error_stats"] = json::object{{"error", s.error}, {"ignore", s.ignore}};

@@ -171,7 +171,9 @@ stats_snapshot brute_force(const model& m, std::int64_t now) {
     r.latency = latencies(region_latencies[name]);
     s.regions.push_back(r);
   }
-  s.recent_latency = latencies(recent);
+  s.recent_latency_n = recent.size();
+  for (int x : recent)
+    s.recent_latency_sum += x;
   for (auto& [name, d] : diagnoses) {
     for (auto& [reg, n] : diag_regions[name])
       d.top_regions.emplace_back(reg, n);
