@@ -107,6 +107,7 @@ void exam_index::add_contributions(const summary& s, int sign) {
 
 void exam_index::begin_bulk(std::size_t expected_exams) {
   bulk_ = true;
+  stats_.begin_bulk();
   slots_.reserve(expected_exams);
   order_.reserve(expected_exams);
   by_uid_.reserve(expected_exams);
@@ -114,6 +115,7 @@ void exam_index::begin_bulk(std::size_t expected_exams) {
 
 void exam_index::end_bulk() {
   bulk_ = false;
+  stats_.end_bulk();
   std::sort(order_.begin(), order_.end(), order_less{this});
   // Renumber the slots in time order: a filtered query walks `order_`, and
   // reading the summaries sequentially instead of in LMDB's key order avoids
@@ -490,22 +492,6 @@ std::optional<std::string> exam_index::next_work(bool oldest_first) const {
 
 std::size_t exam_index::count(exam_status s) const noexcept {
   return status_counts_[static_cast<std::size_t>(s)];
-}
-
-std::map<std::string, std::size_t> exam_index::diagnostics() const {
-  std::map<std::string, std::size_t> out;
-  for (std::uint32_t id = 1; id < diag_ids_.size(); ++id)
-    if (diag_counts_[id] > 0)
-      out.emplace(diag_ids_.name(id), diag_counts_[id]);
-  return out;
-}
-
-std::map<std::string, std::size_t> exam_index::radiologists() const {
-  std::map<std::string, std::size_t> out;
-  for (std::uint32_t id = 1; id < rad_ids_.size(); ++id)
-    if (rad_counts_[id] > 0)
-      out.emplace(rad_display_[id], rad_counts_[id]);
-  return out;
 }
 
 } // namespace xrv::store

@@ -1,5 +1,6 @@
-// The exam index's side of the statistics: one stats_row per slot, kept in
-// step with every upsert, erase and birth-date change (stats_index.hpp).
+// The exam index's aggregates: the diagnosis and radiologist counts, and the
+// statistics, one stats_row per slot kept in step with every upsert, erase
+// and birth-date change (stats_index.hpp).
 
 #include "actors/store/definitions.hpp"
 #include "actors/store/exam_index.hpp"
@@ -49,6 +50,22 @@ stats_snapshot exam_index::statistics(std::int64_t now) const {
     [this](std::uint32_t id) {
       return rad_display_[id];
     });
+}
+
+std::map<std::string, std::size_t> exam_index::diagnostics() const {
+  std::map<std::string, std::size_t> out;
+  for (std::uint32_t id = 1; id < diag_ids_.size(); ++id)
+    if (diag_counts_[id] > 0)
+      out.emplace(diag_ids_.name(id), diag_counts_[id]);
+  return out;
+}
+
+std::map<std::string, std::size_t> exam_index::radiologists() const {
+  std::map<std::string, std::size_t> out;
+  for (std::uint32_t id = 1; id < rad_ids_.size(); ++id)
+    if (rad_counts_[id] > 0)
+      out.emplace(rad_display_[id], rad_counts_[id]);
+  return out;
 }
 
 } // namespace xrv::store

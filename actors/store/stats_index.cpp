@@ -191,7 +191,16 @@ void stats_index::add_diagnosis(const stats_row& row, int sign) {
   d.sums.add(row, sign);
   bump(d.regions, row.region, sign);
   if (row.has_created()) {
-    bump(d.seen, row.created, sign);
+    if (sign > 0 && bulk_) {
+      d.seen.push_back(row.created);
+    } else if (sign > 0) {
+      d.seen.insert(std::upper_bound(d.seen.begin(), d.seen.end(), row.created),
+                    row.created);
+    } else {
+      auto it = std::lower_bound(d.seen.begin(), d.seen.end(), row.created);
+      if (it != d.seen.end() && *it == row.created)
+        d.seen.erase(it);
+    }
     bump(d.months, stats::month_of(row.created), sign);
   }
 }
@@ -207,6 +216,12 @@ void stats_index::add_radiologist(const stats_row& row, int sign) {
     bump(r.diagnoses, row.diagnostic, sign);
   if (row.has_created())
     bump(r.months, stats::month_of(row.created), sign);
+}
+
+void stats_index::end_bulk() {
+  bulk_ = false;
+  for (auto& d : diagnoses_)
+    std::sort(d.seen.begin(), d.seen.end());
 }
 
 std::uint64_t stats_index::success_7d(std::int64_t now) const {
@@ -279,8 +294,8 @@ stats_snapshot stats_index::snapshot(std::int64_t now, const name_of& region,
     if (f.top_regions.size() > 5)
       f.top_regions.resize(5);
     if (!acc.seen.empty()) {
-      f.first_seen = acc.seen.begin()->first;
-      f.last_seen = acc.seen.rbegin()->first;
+      f.first_seen = acc.seen.front();
+      f.last_seen = acc.seen.back();
     }
     auto [m0, m1] = range(acc.months, first_month, month);
     f.months.insert(m0, m1);

@@ -158,6 +158,15 @@ public:
   /// Counts (+1) or uncounts (-1) an exam's row.
   void add(const stats_row& row, int sign);
 
+  /// Start-up loading: `add`s only count new exams, and sorting waits for
+  /// `end_bulk` (n log n instead of n² insertions).
+  void begin_bulk() noexcept {
+    bulk_ = true;
+  }
+
+  /// Ends bulk loading.
+  void end_bulk();
+
   /// `done` exams whose AI report was created in the last 7 days (the
   /// current local hour and the 167 before, `now` in local seconds).
   [[nodiscard]] std::uint64_t success_7d(std::int64_t now) const;
@@ -181,7 +190,9 @@ private:
   struct diagnosis_acc {
     verdict_sums sums;
     std::map<std::uint32_t, std::uint64_t> regions;
-    std::map<std::int64_t, std::uint64_t> seen; // local seconds -> exams
+    // Exam times (local seconds), sorted: 8 bytes an exam, where a map node
+    // would take 64; writes mostly add the newest time, at the end.
+    std::vector<std::int64_t> seen;
     std::map<std::int64_t, std::uint64_t> months;
   };
 
@@ -210,6 +221,7 @@ private:
   std::map<std::int64_t, hour_acc> analysed_;       // by hour of ai.updated
   std::map<std::int64_t, std::uint64_t> succeeded_; // by hour of ai.created
   std::array<age_figures, stats::age_labels.size()> ages_{};
+  bool bulk_ = false;
 };
 
 } // namespace xrv::store
