@@ -19,6 +19,15 @@
 //   latency); `success_7d` by the local hour of `ai.created`.
 // - Every time is the stored local timestamp taken as civil time, so days,
 //   months and hours are consistently local (no UTC anywhere).
+// - `avg_processing_time`: mean ai.latency (seconds) of the exams analysed in
+//   the last 24 h; `throughput`: those exams / 24 (exams per hour). The
+//   original's `count / (sum of latencies + 1) * 3600` measured the model's
+//   speed, not the workload.
+// - Age buckets: age in whole years at the exam date (definitions.hpp
+//   age_at); `positive` there is AI-positive like everywhere, with the
+//   radiologist's positives as the extension `rad_positive`.
+// - Radiologist and diagnosis averages skip unknown (-1) severities and
+//   latencies (the original counted -1 in them).
 
 #include "actors/store/definitions.hpp"
 
