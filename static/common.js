@@ -201,6 +201,16 @@ window.XRV = (function () {
     return num(value, digits) + " %";
   }
 
+  // Seconds as "42 s", "12 min", "3.5 h" or "2.1 days".
+  function formatDuration(seconds) {
+    const s = Number(seconds);
+    if (seconds === null || seconds === undefined || !Number.isFinite(s) || s < 0) return "–";
+    if (s < 120) return num(s, s < 10 ? 1 : 0) + " s";
+    if (s < 7200) return num(s / 60, 0) + " min";
+    if (s < 172800) return num(s / 3600, 1) + " h";
+    return num(s / 86400, 1) + " days";
+  }
+
   function isObject(v) {
     return v !== null && typeof v === "object" && !Array.isArray(v);
   }
@@ -229,6 +239,7 @@ window.XRV = (function () {
     formatTimestamp,
     num,
     pct,
+    formatDuration,
     isObject,
     pick,
   };
