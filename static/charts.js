@@ -162,6 +162,7 @@ window.XRVStats = (function () {
       borderColor: colour(i),
       backgroundColor: colour(i),
       tension: 0.3,
+      cubicInterpolationMode: "monotone",
     })).filter((d) => d.data.some((v) => v > 0));
     return {
       type: "line",
@@ -180,6 +181,51 @@ window.XRVStats = (function () {
         scales: { x: { beginAtZero: true, max, title: { display: true, text: label } } },
       },
     };
+  }
+
+  // The two bar charts of a ranking page: reports per name and the AI's
+  // agreement per name. rows: [{name, reports, compared, accuracy}] by reports.
+  function rankCharts(root, rows, what) {
+    const charts = el("div", { class: "charts-grid" });
+    root.appendChild(charts);
+    chart(charts, {
+      id: "reports",
+      title: "Reports per " + what,
+      summary: rows.map((r) => r.name + ": " + r.reports).join("; "),
+      tall: rows.length > 12,
+      config: horizontalBar(rows.map((r) => r.name), rows.map((r) => r.reports), "Reports", "#0ea5e9"),
+    });
+    const byAcc = rows.filter((r) => r.accuracy != null && r.compared > 0).sort((a, b) => b.accuracy - a.accuracy);
+    chart(charts, {
+      id: "accuracy",
+      title: "AI agreement per " + what + " (%)",
+      summary: byAcc.map((r) => r.name + ": " + r.accuracy + " %").join("; "),
+      tall: byAcc.length > 12,
+      config: horizontalBar(byAcc.map((r) => r.name), byAcc.map((r) => Number(r.accuracy)), "AI agreement (%)", "#14b8a6", 100),
+    });
+  }
+
+  // The monthly trends chart, or its empty state when the route failed.
+  function monthlyChart(root, trends, nameKey, title) {
+    const box = el("div", { class: "charts-grid" });
+    root.appendChild(box);
+    if (trends instanceof Error) return emptyState(box, trends, "Monthly trends");
+    chart(box, { id: "monthly", title, summary: title + ", one line per " + nameKey + ".", wide: true, tall: true,
+      config: monthlyConfig(monthly(trends, nameKey), "Reports") });
+  }
+
+  // Header cards of a ranking page: names, reports, severity weighted by
+  // reports, and the pooled AI agreement (accuracy weighted by compared).
+  function rankCards(rows, what) {
+    const sum = (f) => rows.reduce((s, r) => s + f(r), 0);
+    const reports = sum((r) => r.reports);
+    const compared = sum((r) => r.compared);
+    return cards([
+      [what, num(rows.length)],
+      ["Reports", num(reports)],
+      ["Average severity", reports ? num(sum((r) => (Number(r.severity) || 0) * r.reports) / reports, 1) + " / 10" : "–"],
+      ["AI agrees (overall)", compared ? pct(sum((r) => (Number(r.accuracy) || 0) * r.compared) / compared) : "–"],
+    ]);
   }
 
   // Runs `render(root)`; on failure shows the empty state in `root`.
@@ -209,5 +255,5 @@ window.XRVStats = (function () {
   }
 
   return { colour, emptyState, loadAll, cards, table, chart, lastMonths, lastDays, monthly, monthlyConfig,
-    horizontalBar, page, entries, topList, num, pct, el };
+    horizontalBar, rankCharts, monthlyChart, rankCards, page, entries, topList, num, pct, el };
 })();

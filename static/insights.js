@@ -98,7 +98,7 @@
       const labels = [...Array(24).keys()].map(String);
       S.chart(charts, { id: "hours", title: "Exams by hour of day", summary: "Exam counts per hour, 0 to 23.",
         config: { type: "line", data: { labels, datasets: [{ label: "Exams", data: labels.map((h) => Number(hours[h]) || 0),
-          borderColor: "#8b5cf6", backgroundColor: "#8b5cf6", tension: 0.3 }] },
+          borderColor: "#8b5cf6", backgroundColor: "#8b5cf6", tension: 0.3, cubicInterpolationMode: "monotone" }] },
         options: { scales: { y: { beginAtZero: true } } } } });
     }
   }

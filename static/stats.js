@@ -18,10 +18,13 @@
     return b > 0 ? Math.round((1000 * a) / b) / 10 : null;
   }
 
-  // MCC from the confusion counts; null when undefined (a zero margin).
-  function mccOf(tp, tn, fp, fn) {
+  // The server's MCC, or one computed from the counts; null when undefined
+  // (a zero margin, where the server sends 0).
+  function mccOf({ tp, tn, fp, fn }, given) {
     const d = (tp + fp) * (tp + fn) * (tn + fp) * (tn + fn);
-    return d > 0 ? Math.round(((tp * tn - fp * fn) / Math.sqrt(d)) * 100) / 100 : null;
+    if (!(d > 0)) return null;
+    if (typeof given === "number" && Number.isFinite(given)) return given;
+    return Math.round(((tp * tn - fp * fn) / Math.sqrt(d)) * 100) / 100;
   }
 
   function mccNode(mcc) {
@@ -44,7 +47,7 @@
     return [name, num(r.total), num(r.reviewed), num(r.positive), num(c.fp + c.fn),
       pct(r.ppv ?? ratio(c.tp, c.tp + c.fp)), pct(r.npv ?? r.pnv ?? ratio(c.tn, c.tn + c.fn)),
       pct(r.sensitivity ?? r.snsi ?? ratio(c.tp, c.tp + c.fn)),
-      pct(r.specificity ?? r.spci ?? ratio(c.tn, c.tn + c.fp)), mccNode(mccOf(c.tp, c.tn, c.fp, c.fn))];
+      pct(r.specificity ?? r.spci ?? ratio(c.tn, c.tn + c.fp)), mccNode(mccOf(c, r.mcc))];
   }
 
   function matrix(name, r) {
@@ -60,7 +63,7 @@
             el("td", { class: "cell-good", text: "TP " + c.tp }), el("td", { class: "cell-bad", text: "FN " + c.fn })),
           el("tr", null, el("th", { text: "Radiologist negative", attrs: { scope: "row" } }),
             el("td", { class: "cell-bad", text: "FP " + c.fp }), el("td", { class: "cell-good", text: "TN " + c.tn })))),
-      el("p", null, "MCC: ", mccNode(mccOf(c.tp, c.tn, c.fp, c.fn))));
+      el("p", null, "MCC: ", mccNode(mccOf(c, r.mcc))));
   }
 
   // {region: [{<key>, total}]} → a line chart config over `labels` (zero-filled).
@@ -68,7 +71,7 @@
     const datasets = Object.entries(trends || {}).filter(([, rows]) => Array.isArray(rows)).map(([region, rows], i) => {
       const by = {};
       for (const row of rows) if (row && row[key]) by[String(row[key])] = Number(row.total) || 0;
-      return { label: region, data: labels.map((l) => by[l] || 0), borderColor: S.colour(i), backgroundColor: S.colour(i), tension: 0.3 };
+      return { label: region, data: labels.map((l) => by[l] || 0), borderColor: S.colour(i), backgroundColor: S.colour(i), tension: 0.3, cubicInterpolationMode: "monotone" };
     });
     return { type: "line", data: { labels, datasets }, options: { scales: { y: { beginAtZero: true, title: { display: true, text: "Exams" } } } } };
   }

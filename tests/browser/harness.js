@@ -214,7 +214,9 @@ async function launch() {
 // A browser context logged in as `user` that records requests leaving
 // 127.0.0.1, page errors, console errors and dialogs.
 async function context(browser, user, viewport = { width: 1280, height: 900 }) {
-  const ctx = await browser.newContext({ viewport, httpCredentials: { username: user[0], password: user[1] } });
+  // Reduced motion: charts draw without animation, so screenshots are final.
+  const ctx = await browser.newContext({ viewport, reducedMotion: "reduce",
+    httpCredentials: { username: user[0], password: user[1] } });
   const log = { external: [], errors: [], dialogs: [] };
   ctx.on("request", (r) => {
     if (!/^(http|ws):\/\/127\.0\.0\.1[:/]/.test(r.url()) && !r.url().startsWith("data:")) log.external.push(r.url());
@@ -237,4 +239,31 @@ function watch(page, log) {
   });
 }
 
-module.exports = { Server, until, check, step, summary, launch, context, when, artifacts, source, path, fs };
+// The checks every browser test ends with, over the contexts' logs.
+function cleanRun(logs) {
+  const all = (key) => logs.flatMap((l) => l[key]);
+  check("no request left 127.0.0.1", all("external").length === 0, all("external").join(", "));
+  check("no page errors or console errors (CSP violations included)", all("errors").length === 0, all("errors").join(" | "));
+  const alerts = all("dialogs").filter((d) => !d.startsWith("confirm"));
+  check("no alert or prompt dialog", alerts.length === 0, alerts.join("; "));
+}
+
+// Starts a server (options as Server.start) and a browser, runs `body`,
+// always cleans up, and exits with the tests' verdict.
+async function run(name, options, body) {
+  let server;
+  let browser;
+  try {
+    server = await new Server().start(options);
+    browser = await launch();
+    await body(server, browser);
+  } catch (e) {
+    check(name + " run", false, String(e && e.stack ? e.stack : e));
+  } finally {
+    if (browser) await browser.close();
+    if (server) await server.stop();
+  }
+  process.exit(summary());
+}
+
+module.exports = { Server, until, check, step, summary, launch, context, when, cleanRun, run, artifacts, source, path, fs };
