@@ -52,12 +52,16 @@
 
   function showState(state) {
     const form = byId("filters");
+    let active = 0;
     for (const f of FILTERS) {
       const c = form.elements[f];
       if (!c) continue;
       if (c.tagName === "SELECT") ensureOption(c, state[f]);
       c.value = state[f];
+      if (state[f] && f !== "search" && f !== "limit") active += 1;
     }
+    byId("filter-count").textContent = active ? "(" + active + " active)" : "";
+    if (active) byId("filter-details").open = true;
   }
 
   function navigate(state, replace) {
@@ -394,6 +398,13 @@
 
   // ---- Live events -----------------------------------------------------------------
 
+  // New reviews add radiologists and diagnostics to the filter choices.
+  let choicesTimer = null;
+  function refreshChoicesSoon() {
+    clearTimeout(choicesTimer);
+    choicesTimer = setTimeout(loadChoices, 2000);
+  }
+
   function onEvent(name, payload) {
     const uid = typeof payload.uid === "string" ? payload.uid : null;
     if (name === "new_exam") {
@@ -412,6 +423,7 @@
     } else if (!["radreview", "requeue", "processing_start"].includes(name)) {
       return; // connected, and events this page does not know
     }
+    if (name === "radreview" || name === "radcheck") refreshChoicesSoon();
     if (name === "radreview" && uid && exams.has(uid) && payload.report) {
       putCard(payload);
     } else if (uid && exams.has(uid)) {
@@ -458,6 +470,8 @@
     }
     if (isUser) hideQuery();
     byId("query-form").addEventListener("submit", onQuery);
+    // Phones start with the filters folded unless one is active.
+    if (window.matchMedia("(max-width: 575px)").matches) byId("filter-details").open = false;
     Live.init();
     loadChoices();
     load();
