@@ -419,7 +419,10 @@
     } else if (name === "radcheck") {
       toast("Radiologist report graded by the AI.", "info");
     } else if (name === "error") {
-      toast("An exam failed: " + (payload.reason || "unknown error") + ".", "error");
+      const why = payload.reason === "max_retries"
+        ? "the AI failed too many times" + (payload.detail ? " (" + payload.detail + ")" : "")
+        : payload.reason || "unknown error";
+      toast("An exam failed: " + why + ".", "error");
     } else if (!["radreview", "requeue", "processing_start"].includes(name)) {
       return; // connected, and events this page does not know
     }
