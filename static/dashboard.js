@@ -278,11 +278,11 @@
         toast("Recorded " + action + " for " + nameOf(uid) + ".", "success");
       } else if (action === "requeue") {
         if (!window.confirm("Ask the AI to look at " + nameOf(uid) + " again?")) return;
-        const r = await postJSON("/api/requeue", { uid });
-        toast((r && r.message) || "Exam re-queued.", "success");
+        await postJSON("/api/requeue", { uid });
+        toast("Asked the AI to look again at " + nameOf(uid) + ".", "success");
       } else if (action === "getrad") {
-        const r = await postJSON("/api/getrad", { uid });
-        toast((r && r.message) || "Fetching the radiologist report.", "info");
+        await postJSON("/api/getrad", { uid });
+        toast("Fetching the radiologist report for " + nameOf(uid) + ".", "info");
       } else if (action === "open") {
         lightbox.open(uid);
         return;
