@@ -236,5 +236,14 @@ run("dashboard", { ai: true }, async (server, browser) => {
   for (const [label, p] of [["admin", page], ["user", other]]) {
     await p.screenshot({ path: path.join(artifacts, `dashboard-live-${label}.png`), fullPage: true });
   }
-  cleanRun([admin.log, reader.log]);
+  const phone = await context(browser, ADMIN, { width: 390, height: 844 });
+  await step("dashboard with exams at phone width", async () => {
+    const small = await phone.ctx.newPage();
+    await small.goto(server.base + "/", { waitUntil: "load" });
+    await settled(small);
+    const over = await small.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    check("dashboard with exams fits a 390 px phone", over <= 0, over + " px too wide");
+    await small.screenshot({ path: path.join(artifacts, "dashboard-live-phone.png"), fullPage: true });
+  });
+  cleanRun([admin.log, reader.log, phone.log]);
 });
