@@ -156,22 +156,26 @@
     const section = examsSection();
     section.setAttribute("aria-busy", "true");
     loading = (async () => {
+      let beyondLast = false;
       try {
         const data = await getJSON("/api/exams?" + queryOf(state, true));
         const list = Array.isArray(data && data.exams) ? data.exams : [];
         total = Number(data && data.total) || 0;
         pages = Number(data && data.pages) || 0;
-        if (pages > 0 && state.page > pages) {
-          loading = null;
-          return navigate(Object.assign(state, { page: pages }), true);
+        beyondLast = pages > 0 && state.page > pages;
+        if (!beyondLast) {
+          render(list, state);
+          if (state.page === 1) hideBanner();
         }
-        render(list, state);
-        if (state.page === 1) hideBanner();
       } catch (err) {
         setStatus("Could not load the exams: " + err.message, true);
       } finally {
         section.setAttribute("aria-busy", "false");
         loading = null;
+      }
+      if (beyondLast) {
+        reloadAgain = false;
+        return navigate(Object.assign(state, { page: pages }), true);
       }
       if (reloadAgain) {
         reloadAgain = false;
@@ -463,6 +467,14 @@
       if (b) act(b.dataset.action, cardOf(b).dataset.uid);
     });
     byId("new-banner").addEventListener("click", showLatest);
+    // Back at the top of page 1, the waiting new exams come in.
+    let scrollTimer = null;
+    window.addEventListener("scroll", () => {
+      clearTimeout(scrollTimer);
+      scrollTimer = setTimeout(() => {
+        if (pendingNew > 0 && atTop()) load();
+      }, 250);
+    }, { passive: true });
     window.addEventListener("popstate", () => load());
     document.addEventListener("keydown", onKey);
     let isUser = false;

@@ -3,8 +3,8 @@
 // with the fake LLM). Checks what the WebSocket frames of API.md §6 do on the
 // page: status cards, AI health, timings, next query and the title; garbage
 // and unknown keys are tolerated; new_exam inserts the card at the top of
-// page 1 without a reload and chimes; away from page 1 it shows the "N new"
-// banner instead of moving the list; radreview updates a card from its
+// page 1 without a reload and chimes; away from page 1, or scrolled down, it
+// shows the "N new" banner instead of moving the list; radreview updates a card from its
 // payload; the mute choice persists; a dropped socket reconnects.
 "use strict";
 
@@ -89,6 +89,21 @@ run("live", { ai: true }, async (server, browser) => {
     await settled(page);
     check("the banner leads to page 1 with the new exam first", (await shownUids(page))[0] === uid);
     check("the banner is gone", await page.isHidden("#new-banner"));
+  });
+
+  await step("scrolled down on page 1 a new exam waits in the banner", async () => {
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await page.waitForFunction(() => document.getElementById("exams").getBoundingClientRect().top < -20, null, { timeout: 5000 });
+    const before = await shownUids(page);
+    const uid = await send("six", 15);
+    latest().send(frame({ name: "new_exam", payload: { uid, positive: false, reviewed: false, severity: 0 } }));
+    await page.waitForSelector("#new-banner:not([hidden])", { timeout: 5000 });
+    check("the list did not move under the reader", (await shownUids(page)).join() === before.join());
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.waitForSelector(`article.exam[data-uid="${uid}"]`, { timeout: 5000 });
+    check("back at the top the new exam comes in first", (await shownUids(page))[0] === uid);
+    await page.waitForSelector("#new-banner", { state: "hidden", timeout: 5000 });
+    check("and the banner goes", true);
   });
 
   await step("radreview updates the card from its payload", async () => {
