@@ -67,13 +67,27 @@ function summary() {
   return failed === 0 ? 0 : 1;
 }
 
+// Children still running are killed when the test ends in any way (a CTest
+// timeout sends SIGTERM).
+const running = new Set();
+function killAll() {
+  for (const child of running) child.kill("SIGKILL");
+}
+process.on("exit", killAll);
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    killAll();
+    process.exit(1);
+  });
+}
+
 class Server {
   // options: {ai: true} starts the fake LLM and points [openai] at it.
   async start(options = {}) {
+    this.children = [];
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "xrv-browser-"));
     this.port = await freePort();
     this.dicomPort = await freePort();
-    this.children = [];
     let openai = "OPENAI_URL_PRIMARY =\nOPENAI_URL_SECONDARY =";
     if (options.ai) {
       this.llmPort = await freePort();
@@ -119,6 +133,8 @@ class Server {
 
   spawn(file, args) {
     const child = spawn(file, args, { cwd: this.dir, stdio: ["ignore", "pipe", "pipe"] });
+    running.add(child);
+    child.once("exit", () => running.delete(child));
     child.stdout.resume();
     child.stderr.resume();
     this.children.push(child);
@@ -126,13 +142,13 @@ class Server {
   }
 
   async stop() {
-    for (const child of this.children.reverse()) {
+    for (const child of (this.children || []).reverse()) {
       if (child.exitCode !== null || child.signalCode !== null) continue;
       const gone = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
       await gone;
     }
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
   async llmCall(method, p, body) {
@@ -254,7 +270,8 @@ async function run(name, options, body) {
   let server;
   let browser;
   try {
-    server = await new Server().start(options);
+    server = new Server();
+    await server.start(options);
     browser = await launch();
     await body(server, browser);
   } catch (e) {
