@@ -42,8 +42,9 @@ void publish_state(self_ptr self) {
   ai_status s;
   for (const auto& e : st.endpoints) {
     s.health.emplace_back(e.name, e.view.healthy);
+    // Every dashboard client sees it: never credentials in a URL.
     if (s.active_url.empty() && e.view.healthy)
-      s.active_url = e.url;
+      s.active_url = net::redact_url(e.url);
   }
   const auto day = st.latencies.over_day(steady::now());
   s.avg_latency = day.avg_s;
@@ -56,8 +57,7 @@ void publish_state(self_ptr self) {
     if (s.active_url.empty() && !st.endpoints.empty())
       log::get("ai")->error("no AI endpoint is healthy: exams wait");
     else if (!s.active_url.empty())
-      log::get("ai")->info("AI endpoint in use: {}",
-                           net::redact_url(s.active_url));
+      log::get("ai")->info("AI endpoint in use: {}", s.active_url);
     st.last_active = s.active_url;
   }
   self->send(st.peers.broadcaster, atom::ai_state::value, std::move(s));
@@ -172,12 +172,13 @@ void dispatch(self_ptr self, const std::string& uid, std::size_t ep) {
   ++endpoint.view.busy;
   j.running = true;
   j.last_endpoint = ep;
+  // The state first, so that the event's frame shows who is processed.
+  publish_state(self);
   if (!j.announced) {
     j.announced = true;
     store::exam_view view{j.work.exam, j.work.patient};
     publish_event(self, "processing_start", view);
   }
-  publish_state(self);
   // The dispatcher's worker enforces the endpoint timeouts.
   self->request(endpoint.handle, caf::infinite, atom::analyse::value, j.work)
     .then(

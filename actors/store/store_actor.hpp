@@ -44,6 +44,8 @@ struct store_counts {
   std::uint64_t error = 0;
   std::uint64_t ignore = 0;
   std::uint64_t done = 0;
+
+  friend bool operator==(const store_counts&, const store_counts&) = default;
 };
 
 /// Aggregates over radiologist verdicts served by small routes.

@@ -90,6 +90,8 @@ struct dashboard_config {
   int port = 8000;              // DASHBOARD_PORT
   int http_threads = 1;         // HTTP_THREADS
   int session_hours = 12;       // SESSION_HOURS (cookie lifetime)
+  int ws_heartbeat = 25;        // WS_HEARTBEAT: seconds between state frames
+  int ws_queue = 256;           // WS_QUEUE: frames a slow client may lag
 };
 
 struct notifications_config {

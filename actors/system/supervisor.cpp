@@ -97,7 +97,10 @@ system_handles start_actors(caf::actor_system& sys,
                             std::shared_ptr<store::exam_index> index,
                             std::shared_ptr<const ai::prompt_set> prompts) {
   system_handles h;
-  h.broadcaster = sys.spawn(broadcaster);
+  broadcaster_config bc;
+  bc.severity_threshold = cfg.processing.severity_threshold;
+  bc.heartbeat = std::chrono::seconds(cfg.dashboard.ws_heartbeat);
+  h.broadcaster = sys.spawn(broadcaster, bc);
   exam_store_config sc;
   sc.severity_threshold = cfg.processing.severity_threshold;
   sc.images_dir = cfg.general.images_dir;
@@ -142,6 +145,8 @@ system_handles start_actors(caf::actor_system& sys,
   qc.min_free_mb = cfg.dicom.min_free_mb;
   h.query = sys.spawn(query_scheduler, qc, h.store, h.converters);
   // -- end query scheduler --
+  caf::anon_send(h.broadcaster, atom::peers::value,
+                 broadcast_peers{h.store, h.query});
   h.fetcher
     = sys.spawn(unavailable<fetcher_actor>, std::string{"FHIR fetcher"});
   notifier_config nc;

@@ -47,7 +47,6 @@ void add_pending_routes(router& r, const context_ptr& ctx) {
     r.add({"GET", path, access::authenticated, ask_health(ctx, a.store)});
   r.add(
     {"POST", "/api/getrad", access::authenticated, ask_health(ctx, a.fetcher)});
-  r.add({"GET", "/ws", access::authenticated, ask_health(ctx, a.broadcaster)});
 }
 
 } // namespace xrv::http

@@ -6,6 +6,7 @@
 
 #include "actors/system/type_ids.hpp"
 #include "storage/exam_repository.hpp"
+#include "tests/actors/test_config.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -29,13 +30,7 @@ namespace {
 namespace fs = std::filesystem;
 using store::exam_status;
 
-struct test_config : caf::actor_system_config {
-  test_config() {
-    set("scheduler.policy", caf::atom("testing"));
-    set("logger.console", caf::atom("none"));
-    add_message_types<caf::id_block::xrv>();
-  }
-};
+using test_config = test::deterministic_config;
 
 // Records the events the store publishes.
 struct event_log {
@@ -50,6 +45,11 @@ recording_broadcaster(broadcaster_actor::pointer,
       log->events.emplace_back(name, v.exam.uid);
     },
     [](atom::ai_state, const ai_status&) {},
+    [](atom::subscribe, const broadcast::client_ptr&, bool,
+       const std::string&) {},
+    [](atom::peers, const broadcast_peers&) {},
+    [](atom::counts, const store_counts&) {},
+    [](atom::tick) {},
     [](atom::health) {
       return component_health{"test", true, ""};
     },
