@@ -320,9 +320,15 @@ void pump(self_ptr self) {
     take(self);
 }
 
+// Checks every minute, or twice per delay when it is shorter.
 void schedule_error_retry(self_ptr self) {
-  if (self->state.cfg.error_retry_minutes > 0)
-    self->delayed_send(self, std::chrono::minutes(1), atom::retry::value);
+  const auto delay = self->state.cfg.error_retry;
+  if (delay.count() > 0)
+    self->delayed_send(
+      self,
+      std::clamp<std::chrono::seconds>(delay / 2, std::chrono::seconds(1),
+                                       std::chrono::seconds(60)),
+      atom::retry::value);
 }
 
 } // namespace
@@ -365,7 +371,7 @@ ai_queue(ai_queue_actor::stateful_pointer<ai_queue_state> self,
       auto& st = self->state;
       self
         ->request(st.peers.store, std::chrono::seconds(60), atom::retry::value,
-                  st.cfg.error_retry_minutes)
+                  static_cast<int>(st.cfg.error_retry.count()))
         .then([](std::uint64_t) {},
               [](caf::error&) {
                 log::get("ai")->error("cannot re-queue errored exams");

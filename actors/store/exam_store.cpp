@@ -339,8 +339,8 @@ exam_store(store_ptr self, exam_store_config cfg,
         return to_caf_error(view.error());
       return std::move(*view);
     },
-    [self](atom::retry, int minutes) -> caf::result<std::uint64_t> {
-      auto n = retry_errors(self->state, minutes);
+    [self](atom::retry, int seconds) -> caf::result<std::uint64_t> {
+      auto n = retry_errors(self->state, std::chrono::seconds(seconds));
       if (!n)
         return to_caf_error(n.error());
       return *n;

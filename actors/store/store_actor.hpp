@@ -116,7 +116,7 @@ using store_actor = caf::typed_actor<
   // back, e.g. while no AI endpoint is up).
   caf::replies_to<atom::finish, std::string, store::ai_report,
                   store::exam_status, std::string>::with<store::exam_view>,
-  // Re-queues the exams the AI failed on at least this many minutes ago;
+  // Re-queues the exams the AI failed on at least this many seconds ago;
   // answers how many.
   caf::replies_to<atom::retry, int>::with<std::uint64_t>,
   // Names the actor told (`atom::work`) when exams wait for analysis.

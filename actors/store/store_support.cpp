@@ -53,7 +53,8 @@ result<void> save(exam_store_state& st, const store::exam_record& e) {
 store_counts counts_of(const exam_store_state& st) {
   const auto& ix = *st.index;
   store_counts c;
-  c.queue = ix.count(store::exam_status::queued) + ix.count(store::exam_status::requeue);
+  c.queue = ix.count(store::exam_status::queued)
+            + ix.count(store::exam_status::requeue);
   c.check = ix.count(store::exam_status::check);
   c.processing = ix.count(store::exam_status::processing);
   c.error = ix.count(store::exam_status::error);

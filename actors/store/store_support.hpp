@@ -53,8 +53,8 @@ void signal_work(exam_store_state& st);
                                                    const std::string& reason);
 
 /// Re-queues exams the AI failed on (`error` with attempts) whose error is
-/// at least `minutes` old; returns how many.
+/// at least `age` old; returns how many.
 [[nodiscard]] result<std::uint64_t> retry_errors(exam_store_state& st,
-                                                 int minutes);
+                                                 std::chrono::seconds age);
 
 } // namespace xrv::store_support

@@ -69,7 +69,7 @@ struct openai_config {
   int health_interval = 60;     // HEALTH_INTERVAL, seconds between probes
   int max_retries = 3;          // MAX_RETRIES: attempts before `error`
   int retry_delay_ms = 2000;    // RETRY_DELAY_MS: first back-off, doubling
-  int error_retry_minutes = 60; // ERROR_RETRY_MINUTES: 0 = never
+  double error_retry_minutes = 60; // ERROR_RETRY_MINUTES: 0 = never
   bool oldest_first = false;    // QUEUE_ORDER = oldest (default newest)
   // The llama.cpp/Ollama sampling fields of the image request; an empty
   // value in the file means "not sent".

@@ -15,6 +15,8 @@
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
 
+#include <cmath>
+
 namespace xrv {
 
 namespace {
@@ -76,7 +78,8 @@ ai::ai_queue_config ai_settings(const config::app_config& cfg,
   q.oldest_first = o.oldest_first;
   q.max_retries = o.max_retries;
   q.retry_delay = std::chrono::milliseconds(o.retry_delay_ms);
-  q.error_retry_minutes = o.error_retry_minutes;
+  q.error_retry
+    = std::chrono::seconds(std::llround(o.error_retry_minutes * 60.0));
   q.regions = cfg.regions;
   q.questions = cfg.questions;
   q.supported_regions = cfg.supported_regions;
