@@ -427,8 +427,20 @@
         ? "the AI failed too many times" + (payload.detail ? " (" + payload.detail + ")" : "")
         : payload.reason || "unknown error";
       toast("An exam failed: " + why + ".", "error");
+    } else if (name === "connected") {
+      // The server names the role (an extension key): a `user` never sees the
+      // PACS query form.
+      if (payload.role === "user") {
+        try {
+          sessionStorage.setItem(USER_ROLE_KEY, "1");
+        } catch {
+          // no storage: hidden for this page only
+        }
+        hideQuery();
+      }
+      return;
     } else if (!["radreview", "requeue", "processing_start"].includes(name)) {
-      return; // connected, and events this page does not know
+      return; // events this page does not know
     }
     if (name === "radreview" || name === "radcheck") refreshChoicesSoon();
     if (name === "radreview" && uid && exams.has(uid) && payload.report) {

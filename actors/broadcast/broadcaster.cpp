@@ -51,7 +51,10 @@ void send_state(broadcaster_state& st) {
 void welcome_joining(broadcaster_state& st) {
   const bool had_clients = !st.clients.empty();
   for (auto& [sub, address] : st.joining) {
-    broadcast::event ev{"connected", {{"address", address}}};
+    // `role` (an extension key) lets the page hide what the role may not do.
+    broadcast::event ev{
+      "connected",
+      {{"address", address}, {"role", sub.user ? "user" : "admin"}}};
     sub.conn->send(make_frame(st, &ev));
     st.clients.push_back(std::move(sub));
   }

@@ -183,7 +183,10 @@ TEST_F(BroadcasterActor, NewClientAloneGetsConnectedWithItsAddress) {
   auto f = second->last();
   EXPECT_EQ(f.at("event").at("name").as_string(), "connected");
   EXPECT_EQ(f.at("event").at("payload").at("address").as_string(), "10.1.2.3");
+  EXPECT_EQ(f.at("event").at("payload").at("role").as_string(), "admin");
   EXPECT_EQ(f.at("dashboard").at("queue_size").as_int64(), 5);
+  EXPECT_EQ(join(true)->last().at("event").at("payload").at("role").as_string(),
+            "user");
   // The first client did not get the second one's `connected`.
   ASSERT_EQ(first->frames.size(), 1U);
 }
