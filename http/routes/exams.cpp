@@ -151,7 +151,10 @@ void add_exam_routes(router& r, const context_ptr& ctx) {
 
   r.add({"POST", "/api/radreview", access::authenticated,
          [ctx, store](request& req, const path_params&, const responder& done) {
-           auto uid = uid_of_body(req.body);
+           auto body = parse_object(req.body);
+           if (!body)
+             return done(action_error(400, body.error().detail));
+           auto uid = uid_field(*body);
            if (!uid)
              return done(action_error(400, uid.error().detail));
            auto* normal = body->if_contains("normal");
