@@ -35,9 +35,11 @@ void set_health(self_ptr self, bool healthy, const std::string& detail) {
     st.probe_backoff = std::chrono::seconds{0};
     schedule_probe(self, st.cfg.health_interval);
   } else {
-    st.probe_backoff
-      = std::clamp(st.probe_backoff * 2, std::chrono::seconds{5},
-                   std::max(st.cfg.health_interval, std::chrono::seconds{5}));
+    // Down: probe again soon, then less often, up to HEALTH_INTERVAL.
+    const auto first
+      = std::min(st.cfg.health_interval, std::chrono::seconds{5});
+    st.probe_backoff = std::clamp(st.probe_backoff * 2, first,
+                                  std::max(st.cfg.health_interval, first));
     schedule_probe(self, st.probe_backoff);
   }
 }

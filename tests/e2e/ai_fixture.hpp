@@ -118,8 +118,8 @@ protected:
       << extra;
     std::vector<std::string> argv{XRV_BINARY};
     argv.insert(argv.end(), flags.begin(), flags.end());
-    server_ = std::make_unique<child_process>(
-      std::move(argv), d, std::map<std::string, std::string>{}, d / "out.txt");
+    server_ = std::make_unique<child_process>(std::move(argv), d, env_,
+                                              d / "out.txt");
     ASSERT_TRUE(wait_until(
       [this] {
         return http_call("GET", url("/healthz")).status == 200;
@@ -194,6 +194,8 @@ protected:
   }
 
   temp_dir dir_;
+  /// Added to the server's environment (XRV_<SECTION>_<KEY> settings).
+  std::map<std::string, std::string> env_;
   std::unique_ptr<child_process> server_;
   unsigned short http_port_ = 0;
   unsigned short dicom_port_ = 0;
