@@ -75,5 +75,15 @@ TEST_F(FhirHipocrate, OriginalRequestsAndFields) {
   EXPECT_EQ(urls, expected);
 }
 
+using FhirAbsent = AiServer;
+
+TEST_F(FhirAbsent, GetradWithoutFhirUrlIs503) {
+  start("OPENAI_URL_PRIMARY =\nOPENAI_URL_SECONDARY =\n");
+  auto r = post("/api/getrad", R"({"uid":"1.2.3"})");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find("FHIR_URL"), std::string::npos) << r.body;
+  EXPECT_EQ(post("/api/getrad", R"({"uid":7})").status, 400);
+}
+
 } // namespace
 } // namespace xrv::test
