@@ -6,7 +6,10 @@
 #include "http/responses.hpp"
 #include "http/routes/routes.hpp"
 
+#include <caf/send.hpp>
+
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <string>
 
@@ -57,6 +60,22 @@ void dispatch(request req, const route& r, const path_params& params,
 
 } // namespace
 
+bool same_origin(std::string_view origin, std::string_view host) {
+  if (origin.empty())
+    return true;
+  auto scheme_end = origin.find("://");
+  if (scheme_end == std::string_view::npos || host.empty())
+    return false; // "null" (sandboxed or file pages) and malformed origins
+  auto authority = origin.substr(scheme_end + 3);
+  if (authority.size() != host.size())
+    return false;
+  for (std::size_t i = 0; i < host.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(authority[i]))
+        != std::tolower(static_cast<unsigned char>(host[i])))
+      return false;
+  return true;
+}
+
 router build_router(const context_ptr& ctx) {
   router r;
   add_system_routes(r, ctx);
@@ -73,6 +92,50 @@ front_door::front_door(context_ptr ctx)
     : ctx_(std::move(ctx)),
       router_(std::make_shared<const router>(build_router(ctx_))) {}
 
+std::optional<principal> front_door::authenticate(const request& req,
+                                                  bool& from_basic) const {
+  const auto now = std::chrono::system_clock::now();
+  from_basic = false;
+  if (auto token = find_cookie(req.cookie, session_cookie))
+    if (auto user = ctx_->sessions->find(*token, now))
+      return user;
+  if (req.authorization.empty())
+    return std::nullopt;
+  auto user = ctx_->auth->check_basic(req.authorization, now);
+  from_basic = user.has_value();
+  if (!user)
+    log::get("http")->warn("failed login from {}", req.client_ip);
+  return user;
+}
+
+upgrade_decision front_door::upgrade(const request& req) const {
+  upgrade_decision d;
+  if (req.path != "/ws") {
+    d.refusal = error_response(404, "Not found");
+    return d;
+  }
+  bool from_basic = false;
+  auto user = authenticate(req, from_basic);
+  if (!user) {
+    d.refusal = unauthorized();
+    return d;
+  }
+  if (!same_origin(req.origin, req.host)) {
+    log::get("http")->warn("cross-origin WebSocket upgrade from {} refused",
+                           req.client_ip);
+    d.refusal = error_response(
+      403, "Cross-origin WebSocket connections are refused (Origin must "
+           "match Host)");
+    return d;
+  }
+  log::get("ws")->debug("dashboard client connected from {}", req.client_ip);
+  d.on_open = [bc = ctx_->actors.broadcaster, user_role = user->role != "admin",
+               ip = req.client_ip](broadcast::client_ptr conn) {
+    caf::anon_send(bc, atom::subscribe::value, std::move(conn), user_role, ip);
+  };
+  return d;
+}
+
 void front_door::handle(request req, responder done) const {
   done = once(std::move(done));
   auto m = router_->match(req.method, req.path);
@@ -80,14 +143,7 @@ void front_door::handle(request req, responder done) const {
   if (!open) {
     const auto now = std::chrono::system_clock::now();
     bool from_basic = false;
-    if (auto token = find_cookie(req.cookie, session_cookie))
-      req.user = ctx_->sessions->find(*token, now);
-    if (!req.user && !req.authorization.empty()) {
-      req.user = ctx_->auth->check_basic(req.authorization, now);
-      from_basic = req.user.has_value();
-      if (!req.user)
-        log::get("http")->warn("failed login from {}", req.client_ip);
-    }
+    req.user = authenticate(req, from_basic);
     if (!req.user)
       return done(unauthorized());
     if (from_basic && req.path != "/api/logout") {

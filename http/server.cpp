@@ -9,13 +9,16 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <atomic>
+#include <deque>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -26,6 +29,7 @@ namespace {
 
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace websocket = boost::beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
@@ -56,20 +60,166 @@ void add_common_headers(Message& msg, const response& res) {
 struct server::impl : std::enable_shared_from_this<server::impl> {
   server_options opts;
   request_handler handler;
+  upgrade_handler upgrade;
   net::io_context ioc;
   std::optional<tcp::acceptor> acceptor;
+  net::steady_timer accept_timer{ioc};
   std::vector<std::thread> threads;
   std::atomic<int> in_flight{0};
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> stopping{false};
 
-  impl(server_options o, request_handler h)
-      : opts(std::move(o)), handler(std::move(h)), ioc(opts.threads) {}
+  impl(server_options o, request_handler h, upgrade_handler u)
+      : opts(std::move(o)), handler(std::move(h)), upgrade(std::move(u)),
+        ioc(opts.threads) {}
 
   void do_accept();
 };
 
 namespace {
+
+// A dashboard WebSocket connection: server to client only. Frames wait in a
+// bounded queue on the connection's strand; only one write is in flight at a
+// time (Beast's rule). A client that falls too far behind is cut off instead
+// of making the broadcaster or anyone else wait.
+class ws_session : public broadcast::client,
+                   public std::enable_shared_from_this<ws_session> {
+public:
+  ws_session(tcp::socket&& socket, std::shared_ptr<server::impl> srv,
+             std::string client_ip)
+      : ws_(std::move(socket)), srv_(std::move(srv)),
+        client_ip_(std::move(client_ip)) {
+    ++srv_->connections;
+  }
+
+  ~ws_session() override {
+    --srv_->connections;
+  }
+
+  ws_session(const ws_session&) = delete;
+  ws_session& operator=(const ws_session&) = delete;
+
+  void start(bhttp::request<bhttp::string_body> req,
+             std::function<void(broadcast::client_ptr)> on_open) {
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = std::chrono::seconds(10);
+    t.idle_timeout = srv_->opts.ws_idle_timeout;
+    t.keep_alive_pings = true;
+    ws_.set_option(t);
+    // Clients send nothing but control frames; a data message is ignored,
+    // and a large one ends the connection.
+    ws_.read_message_max(4096);
+    ws_.set_option(
+      websocket::stream_base::decorator([](websocket::response_type& res) {
+        res.set(bhttp::field::server, "XRayVision");
+      }));
+    auto self = shared_from_this();
+    ws_.async_accept(
+      req, [self, on_open = std::move(on_open)](beast::error_code ec) {
+        if (ec) {
+          self->open_ = false;
+          return;
+        }
+        on_open(self);
+        self->do_read();
+      });
+  }
+
+  void send(broadcast::frame f) override {
+    if (!open_)
+      return;
+    net::post(ws_.get_executor(),
+              [self = shared_from_this(), f = std::move(f)]() mutable {
+                self->enqueue(std::move(f));
+              });
+  }
+
+  void close() override {
+    net::post(ws_.get_executor(), [self = shared_from_this()] {
+      if (!self->open_)
+        return;
+      self->open_ = false;
+      self->ws_.async_close(websocket::close_code::going_away,
+                            [self](beast::error_code) {});
+    });
+  }
+
+  [[nodiscard]] bool open() const override {
+    return open_;
+  }
+
+private:
+  void enqueue(broadcast::frame f) {
+    if (!open_)
+      return;
+    const auto& o = srv_->opts;
+    if (queue_.size() >= o.ws_queue_frames
+        || queued_bytes_ + f->size() > o.ws_queue_bytes) {
+      log::get("ws")->warn(
+        "dashboard client {} is not reading ({} frames waiting); "
+        "disconnected",
+        client_ip_, queue_.size());
+      return abort();
+    }
+    queued_bytes_ += f->size();
+    queue_.push_back(std::move(f));
+    if (queue_.size() == 1)
+      do_write();
+  }
+
+  void do_write() {
+    ws_.text(true);
+    ws_.async_write(
+      net::buffer(*queue_.front()),
+      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        self->on_write(ec);
+      });
+  }
+
+  void on_write(beast::error_code ec) {
+    if (queue_.empty())
+      return; // aborted meanwhile
+    queued_bytes_ -= queue_.front()->size();
+    queue_.pop_front();
+    if (ec)
+      return abort();
+    if (!queue_.empty())
+      do_write();
+  }
+
+  void do_read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec,
+                                                        std::size_t n) {
+      if (ec) {
+        // Closed by the client, timed out (no answer to our pings) or too
+        // large a message: the connection is over.
+        self->open_ = false;
+        return;
+      }
+      self->buffer_.consume(n);
+      self->do_read();
+    });
+  }
+
+  // Drops the connection at once: pending operations end with an error.
+  void abort() {
+    open_ = false;
+    queue_.clear();
+    queued_bytes_ = 0;
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both,
+                                                   ignored);
+    beast::get_lowest_layer(ws_).close();
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  std::shared_ptr<server::impl> srv_;
+  std::string client_ip_;
+  beast::flat_buffer buffer_;
+  std::deque<broadcast::frame> queue_;
+  std::size_t queued_bytes_ = 0;
+  std::atomic<bool> open_{true};
+};
 
 class session : public std::enable_shared_from_this<session> {
 public:
@@ -126,20 +276,10 @@ private:
     if (srv_->stopping)
       return reply_and_close(503, "Server is shutting down");
 
-    request req;
-    req.method = std::string{msg.method_string()};
-    req.target = std::string{msg.target()};
-    auto q = req.target.find('?');
-    req.path = req.target.substr(0, q);
-    if (q != std::string::npos)
-      req.query = req.target.substr(q + 1);
-    req.host = std::string{msg[bhttp::field::host]};
-    req.origin = std::string{msg[bhttp::field::origin]};
-    req.authorization = std::string{msg[bhttp::field::authorization]};
-    req.cookie = std::string{msg[bhttp::field::cookie]};
-    req.content_type = std::string{msg[bhttp::field::content_type]};
+    if (websocket::is_upgrade(msg))
+      return on_upgrade(std::move(msg));
+    request req = to_request(msg);
     req.body = std::move(msg.body());
-    req.client_ip = client_ip_;
 
     ++srv_->in_flight;
     stream_.expires_never(); // the handler may wait on actors
@@ -161,6 +301,54 @@ private:
       --srv_->in_flight;
       reply_and_close(500, "Internal server error");
     }
+  }
+
+  request to_request(const bhttp::request<bhttp::string_body>& msg) const {
+    request req;
+    req.method = std::string{msg.method_string()};
+    req.target = std::string{msg.target()};
+    auto q = req.target.find('?');
+    req.path = req.target.substr(0, q);
+    if (q != std::string::npos)
+      req.query = req.target.substr(q + 1);
+    req.host = std::string{msg[bhttp::field::host]};
+    req.origin = std::string{msg[bhttp::field::origin]};
+    req.authorization = std::string{msg[bhttp::field::authorization]};
+    req.cookie = std::string{msg[bhttp::field::cookie]};
+    req.content_type = std::string{msg[bhttp::field::content_type]};
+    req.client_ip = client_ip_;
+    return req;
+  }
+
+  // The front door decides (synchronously: a session lookup or a password
+  // check, like any request); an accepted upgrade hands the socket to a
+  // WebSocket session and this HTTP session ends.
+  void on_upgrade(bhttp::request<bhttp::string_body> msg) {
+    upgrade_decision d;
+    try {
+      if (srv_->upgrade)
+        d = srv_->upgrade(to_request(msg));
+      else
+        d.refusal.emplace().status = 404;
+    } catch (const std::exception& e) {
+      log::get("http")->error("upgrade handler threw: {}", e.what());
+      return reply_and_close(500, "Internal server error");
+    }
+    if (d.refusal || !d.on_open) {
+      keep_alive_ = false;
+      ++srv_->in_flight;
+      response res;
+      if (d.refusal) {
+        res = std::move(*d.refusal);
+      } else {
+        res.status = 404;
+        res.body = error_body("Not found");
+      }
+      return write(std::move(res));
+    }
+    stream_.expires_never();
+    std::make_shared<ws_session>(stream_.release_socket(), srv_, client_ip_)
+      ->start(std::move(msg), std::move(d.on_open));
   }
 
   void write(response res) {
@@ -291,16 +479,30 @@ void server::impl::do_accept() {
           beast::error_code ignored;
           socket.close(ignored);
         } else {
-          socket.set_option(tcp::no_delay(true), ec);
+          beast::error_code opt_ec; // a client gone already fails later
+          socket.set_option(tcp::no_delay(true), opt_ec);
           std::make_shared<session>(std::move(socket), self)->run();
         }
+      } else {
+        // Out of file descriptors (or another resource): back off instead
+        // of spinning on a listener that keeps failing.
+        log::get("http")->warn("accept failed: {}; retrying in 100 ms",
+                               ec.message());
+        self->accept_timer.expires_after(std::chrono::milliseconds(100));
+        self->accept_timer.async_wait([self](beast::error_code wait_ec) {
+          if (!wait_ec && !self->stopping)
+            self->do_accept();
+        });
+        return;
       }
       self->do_accept();
     });
 }
 
-server::server(server_options opts, request_handler handler)
-    : impl_(std::make_shared<impl>(std::move(opts), std::move(handler))) {}
+server::server(server_options opts, request_handler handler,
+               upgrade_handler upgrade)
+    : impl_(std::make_shared<impl>(std::move(opts), std::move(handler),
+                                   std::move(upgrade))) {}
 
 server::~server() {
   stop(std::chrono::milliseconds(0));
@@ -356,6 +558,7 @@ void server::stop(std::chrono::milliseconds grace) {
   // hold this state: drop the handler so nothing behind it (the front door,
   // actor handles) outlives the server.
   s.handler = nullptr;
+  s.upgrade = nullptr;
 }
 
 } // namespace xrv::http

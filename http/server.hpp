@@ -3,6 +3,7 @@
 // The HTTP listener. Beast stays inside server.cpp: this header is all the
 // rest of the program sees of it.
 
+#include "actors/broadcast/client.hpp"
 #include "actors/system/errors.hpp"
 #include "http/message.hpp"
 
@@ -10,6 +11,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace xrv::http {
@@ -23,15 +25,34 @@ struct server_options {
   std::size_t header_limit = 16 * 1024;
   std::chrono::seconds read_timeout{30}; // idle keep-alive and slow clients
   std::size_t max_connections = 10'000;
+  /// WebSocket: frames and bytes a client may have waiting before it is
+  /// disconnected as too slow.
+  std::size_t ws_queue_frames = 256;
+  std::size_t ws_queue_bytes = std::size_t{8} << 20;
+  /// WebSocket: a ping after half of this without traffic from the client,
+  /// and the connection closed when the rest passes without an answer.
+  std::chrono::seconds ws_idle_timeout{60};
 };
 
 /// Receives each parsed request; answers through the responder.
 using request_handler = std::function<void(request, responder)>;
 
+/// What to do with a WebSocket upgrade request.
+struct upgrade_decision {
+  /// When set, this answer is sent instead of the handshake.
+  std::optional<response> refusal;
+  /// Called with the connection once the handshake has completed.
+  std::function<void(broadcast::client_ptr)> on_open;
+};
+
+/// Decides on each WebSocket upgrade request (authentication, origin).
+using upgrade_handler = std::function<upgrade_decision(const request&)>;
+
 /// An HTTP/1.1 server on its own I/O threads.
 class server {
 public:
-  server(server_options opts, request_handler handler);
+  server(server_options opts, request_handler handler,
+         upgrade_handler upgrade = {});
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;

@@ -41,8 +41,9 @@ void publish_state(self_ptr self) {
   ai_status s;
   for (const auto& e : st.endpoints) {
     s.health.emplace_back(e.name, e.view.healthy);
+    // Every dashboard client sees it: never credentials in a URL.
     if (s.active_url.empty() && e.view.healthy)
-      s.active_url = e.url;
+      s.active_url = net::redact_url(e.url);
   }
   const auto day = st.latencies.over_day(steady::now());
   s.avg_latency = day.avg_s;
@@ -55,8 +56,7 @@ void publish_state(self_ptr self) {
     if (s.active_url.empty() && !st.endpoints.empty())
       log::get("ai")->error("no AI endpoint is healthy: exams wait");
     else if (!s.active_url.empty())
-      log::get("ai")->info("AI endpoint in use: {}",
-                           net::redact_url(s.active_url));
+      log::get("ai")->info("AI endpoint in use: {}", s.active_url);
     st.last_active = s.active_url;
   }
   self->send(st.peers.broadcaster, atom::ai_state::value, std::move(s));
@@ -171,12 +171,13 @@ void dispatch(self_ptr self, const std::string& uid, std::size_t ep) {
   ++endpoint.view.busy;
   j.running = true;
   j.last_endpoint = ep;
+  // The state first, so that the event's frame shows who is processed.
+  publish_state(self);
   if (!j.announced) {
     j.announced = true;
     store::exam_view view{j.work.exam, j.work.patient};
     publish_event(self, "processing_start", view);
   }
-  publish_state(self);
   // The dispatcher's worker enforces the endpoint timeouts.
   self->request(endpoint.handle, caf::infinite, atom::analyse::value, j.work)
     .then(
@@ -280,9 +281,15 @@ void run_tool(self_ptr self, ai_queue_state::waiting_tool tool,
       });
 }
 
+// Checks every minute, or twice per delay when it is shorter.
 void schedule_error_retry(self_ptr self) {
-  if (self->state.cfg.error_retry_minutes > 0)
-    self->delayed_send(self, std::chrono::minutes(1), atom::retry::value);
+  const auto delay = self->state.cfg.error_retry;
+  if (delay.count() > 0)
+    self->delayed_send(
+      self,
+      std::clamp<std::chrono::seconds>(delay / 2, std::chrono::seconds(1),
+                                       std::chrono::seconds(60)),
+      atom::retry::value);
 }
 
 } // namespace
@@ -369,7 +376,7 @@ ai_queue(ai_queue_actor::stateful_pointer<ai_queue_state> self,
       auto& st = self->state;
       self
         ->request(st.peers.store, std::chrono::seconds(60), atom::retry::value,
-                  st.cfg.error_retry_minutes)
+                  static_cast<int>(st.cfg.error_retry.count()))
         .then([](std::uint64_t) {},
               [](caf::error&) {
                 log::get("ai")->error("cannot re-queue errored exams");

@@ -25,7 +25,8 @@ struct ai_queue_config {
   bool oldest_first = false;
   int max_retries = 3;
   std::chrono::milliseconds retry_delay{2000};
-  int error_retry_minutes = 60; // 0: never
+  /// Errored exams are re-queued once their error is this old; 0: never.
+  std::chrono::seconds error_retry{3600};
   /// `[regions]`, `[questions]` and `[supported_regions]`.
   std::vector<std::pair<std::string, std::vector<std::string>>> regions;
   std::map<std::string, std::string> questions;

@@ -3,9 +3,12 @@
 /// WEBSOCKET BROADCASTER: builds dashboard frames once and fans them out to
 /// sessions.
 
+#include "actors/broadcast/client.hpp"
+#include "actors/dicom/query_actor.hpp"
 #include "actors/store/store_actor.hpp"
 #include "actors/system/type_ids.hpp"
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
@@ -29,21 +32,39 @@ struct ai_status {
   std::vector<std::string> processing;
 };
 
+/// The actors whose state the frames show; spawned after the broadcaster,
+/// so they are handed over in a message.
+struct broadcast_peers {
+  store_actor store;
+  query_actor query;
+};
+
 } // namespace xrv
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::ai_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::broadcast_peers)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::broadcast::client_ptr)
 
 namespace xrv {
 
-/// The typed interface of the WebSocket broadcaster. The dashboard issue adds
-/// sessions and frames; until then events are accepted and dropped.
+/// The typed interface of the WebSocket broadcaster.
 using broadcaster_actor = caf::typed_actor<
   // Announces a named event about one exam (radreview, requeue, ...).
   caf::reacts_to<atom::publish, std::string, store::exam_view>,
   // The AI endpoints' health, the latency figures and what is being
   // analysed (sent when they change).
   caf::reacts_to<atom::ai_state, ai_status>,
-  // Reports whether the component works.
+  // A new dashboard client: its connection, whether it has the `user` role
+  // (payloads anonymised) and its address (for the `connected` event).
+  caf::reacts_to<atom::subscribe, broadcast::client_ptr, bool, std::string>,
+  // The store (counters) and the query scheduler (next query time).
+  caf::reacts_to<atom::peers, broadcast_peers>,
+  // The store's counters, sent by the store whenever a write changes them.
+  caf::reacts_to<atom::counts, store_counts>,
+  // Timer: refreshes the counters and sends a state frame when something
+  // changed, or as the heartbeat.
+  caf::reacts_to<atom::tick>,
+  // Reports whether the component works (and how many clients it has).
   caf::replies_to<atom::health>::with<component_health>>;
 
 } // namespace xrv

@@ -51,6 +51,7 @@ void purge(exam_store_state& st) {
       continue;
     }
     st.index->erase(uid);
+    announce_counts(st);
     std::error_code ec;
     fs::remove(fs::path{st.cfg.images_dir} / (uid + ".png"), ec);
     fs::remove(fs::path{st.cfg.images_dir} / (uid + ".dcm"), ec);
@@ -187,6 +188,7 @@ exam_store(store_ptr self, exam_store_config cfg,
   st.index = std::move(index);
   st.broadcaster = std::move(broadcaster);
   st.now = std::move(now);
+  announce_counts(st); // the dashboard starts from the real numbers
   return {
     [self](atom::get, const std::string& uid) -> caf::result<store::exam_view> {
       auto view = load(self->state, uid);
@@ -317,6 +319,7 @@ exam_store(store_ptr self, exam_store_config cfg,
         return to_caf_error(ok.error());
       st.index->upsert_patient(merged);
       st.index->upsert(e);
+      announce_counts(st);
       remember_study(st, e.study); // query scheduler
       if (e.status == exam_status::queued)
         signal_work(st);
@@ -336,8 +339,8 @@ exam_store(store_ptr self, exam_store_config cfg,
         return to_caf_error(view.error());
       return std::move(*view);
     },
-    [self](atom::retry, int minutes) -> caf::result<std::uint64_t> {
-      auto n = retry_errors(self->state, minutes);
+    [self](atom::retry, int seconds) -> caf::result<std::uint64_t> {
+      auto n = retry_errors(self->state, std::chrono::seconds(seconds));
       if (!n)
         return to_caf_error(n.error());
       return *n;
@@ -376,15 +379,7 @@ exam_store(store_ptr self, exam_store_config cfg,
         signal_work(st);
     },
     [self](atom::counts) {
-      const auto& ix = *self->state.index;
-      store_counts c;
-      c.queue = ix.count(exam_status::queued) + ix.count(exam_status::requeue);
-      c.check = ix.count(exam_status::check);
-      c.processing = ix.count(exam_status::processing);
-      c.error = ix.count(exam_status::error);
-      c.ignore = ix.count(exam_status::ignore);
-      c.done = ix.count(exam_status::done);
-      return c;
+      return counts_of(self->state);
     },
     [self](atom::aggregate) {
       const auto& ix = *self->state.index;

@@ -53,6 +53,8 @@ struct exam_store_state {
   std::map<std::string, std::chrono::system_clock::time_point> error_since;
   /// Whether `error_since` has the exams that were errored at start-up.
   bool error_since_loaded = false;
+  /// The counters last told to the broadcaster.
+  std::optional<store_counts> announced_counts;
   // -- query scheduler --
   /// Hashes of the Study Instance UIDs of stored exams, sorted; loaded by
   /// the first `atom::studies` request (one scan), then kept by ingests.

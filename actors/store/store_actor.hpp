@@ -44,6 +44,8 @@ struct store_counts {
   std::uint64_t error = 0;
   std::uint64_t ignore = 0;
   std::uint64_t done = 0;
+
+  friend bool operator==(const store_counts&, const store_counts&) = default;
 };
 
 /// Aggregates over radiologist verdicts served by small routes.
@@ -123,7 +125,7 @@ using store_actor = caf::typed_actor<
   // back, e.g. while no AI endpoint is up).
   caf::replies_to<atom::finish, std::string, store::ai_report,
                   store::exam_status, std::string>::with<store::exam_view>,
-  // Re-queues the exams the AI failed on at least this many minutes ago;
+  // Re-queues the exams the AI failed on at least this many seconds ago;
   // answers how many.
   caf::replies_to<atom::retry, int>::with<std::uint64_t>,
   // -- FHIR fetcher and the report check --

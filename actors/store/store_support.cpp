@@ -46,7 +46,29 @@ result<void> save(exam_store_state& st, const store::exam_record& e) {
     return ok;
   }
   st.index->upsert(e);
+  announce_counts(st);
   return {};
+}
+
+store_counts counts_of(const exam_store_state& st) {
+  const auto& ix = *st.index;
+  store_counts c;
+  c.queue = ix.count(store::exam_status::queued)
+            + ix.count(store::exam_status::requeue);
+  c.check = ix.count(store::exam_status::check);
+  c.processing = ix.count(store::exam_status::processing);
+  c.error = ix.count(store::exam_status::error);
+  c.ignore = ix.count(store::exam_status::ignore);
+  c.done = ix.count(store::exam_status::done);
+  return c;
+}
+
+void announce_counts(exam_store_state& st) {
+  auto c = counts_of(st);
+  if (st.announced_counts && *st.announced_counts == c)
+    return;
+  st.announced_counts = c;
+  caf::anon_send(st.broadcaster, atom::counts::value, c);
 }
 
 void publish(exam_store_state& st, const char* event,

@@ -25,6 +25,14 @@ namespace xrv::store_support {
 [[nodiscard]] result<void> save(exam_store_state& st,
                                 const store::exam_record& e);
 
+/// The dashboard counters, from the index.
+[[nodiscard]] store_counts counts_of(const exam_store_state& st);
+
+/// Tells the broadcaster the counters when a write changed them, so that
+/// every frame (and the event frames that follow a write) shows them
+/// without asking.
+void announce_counts(exam_store_state& st);
+
 /// Announces an event about one exam to the broadcaster.
 void publish(exam_store_state& st, const char* event,
              const store::exam_view& view);
@@ -45,9 +53,9 @@ void signal_work(exam_store_state& st);
                                                    const std::string& reason);
 
 /// Re-queues exams the AI failed on (`error` with attempts) whose error is
-/// at least `minutes` old; returns how many.
+/// at least `age` old; returns how many.
 [[nodiscard]] result<std::uint64_t> retry_errors(exam_store_state& st,
-                                                 int minutes);
+                                                 std::chrono::seconds age);
 
 // -- radiologist reports (report_flow.cpp) --
 

@@ -113,7 +113,8 @@ result<store::exam_view> finish_work(exam_store_state& st,
   return std::move(*view);
 }
 
-result<std::uint64_t> retry_errors(exam_store_state& st, int minutes) {
+result<std::uint64_t> retry_errors(exam_store_state& st,
+                                   std::chrono::seconds age) {
   const auto now = st.now();
   store::exam_filter f;
   f.statuses = {exam_status::error};
@@ -135,7 +136,7 @@ result<std::uint64_t> retry_errors(exam_store_state& st, int minutes) {
           continue;
         since = st.error_since.emplace(uid, now).first;
       }
-      if (now - since->second >= std::chrono::minutes(minutes))
+      if (now - since->second >= age)
         due.push_back(uid);
     }
   }
@@ -154,8 +155,8 @@ result<std::uint64_t> retry_errors(exam_store_state& st, int minutes) {
     ++requeued;
   }
   if (requeued > 0) {
-    log::get("store")->info("{} errored exams queued again after {} minutes",
-                            requeued, minutes);
+    log::get("store")->info("{} errored exams queued again after {} s",
+                            requeued, age.count());
     signal_work(st);
   }
   return requeued;

@@ -69,7 +69,7 @@ struct openai_config {
   int health_interval = 60;     // HEALTH_INTERVAL, seconds between probes
   int max_retries = 3;          // MAX_RETRIES: attempts before `error`
   int retry_delay_ms = 2000;    // RETRY_DELAY_MS: first back-off, doubling
-  int error_retry_minutes = 60; // ERROR_RETRY_MINUTES: 0 = never
+  double error_retry_minutes = 60; // ERROR_RETRY_MINUTES: 0 = never
   bool oldest_first = false;    // QUEUE_ORDER = oldest (default newest)
   // The llama.cpp/Ollama sampling fields of the image request; an empty
   // value in the file means "not sent".
@@ -90,6 +90,8 @@ struct dashboard_config {
   int port = 8000;              // DASHBOARD_PORT
   int http_threads = 1;         // HTTP_THREADS
   int session_hours = 12;       // SESSION_HOURS (cookie lifetime)
+  int ws_heartbeat = 25;        // WS_HEARTBEAT: seconds between state frames
+  int ws_queue = 256;           // WS_QUEUE: frames a slow client may lag
 };
 
 struct notifications_config {

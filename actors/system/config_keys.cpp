@@ -121,6 +121,20 @@ std::optional<std::string> set_sop_classes(app_config& c,
   return std::nullopt;
 }
 
+// A duration in minutes, fractions allowed (0.5 = 30 s), at most a week.
+template <auto Mem>
+std::optional<std::string> set_minutes(app_config& c, const std::string& v) {
+  double d = 0;
+  const auto* end = v.data() + v.size();
+  auto [ptr, ec] = std::from_chars(v.data(), end, d);
+  if (ec != std::errc{} || ptr != end)
+    return "not a number of minutes";
+  if (!(d >= 0 && d <= 7 * 24 * 60))
+    return "out of range (0-10080 minutes)";
+  c.openai.*Mem = d;
+  return std::nullopt;
+}
+
 // An optional sampling value: empty means "not sent".
 template <auto Mem>
 std::optional<std::string> set_opt_double(app_config& c, const std::string& v) {
@@ -270,7 +284,7 @@ constexpr std::array fixed_keys{
   key_spec{"openai", "RETRY_DELAY_MS",
            set_int<&ac::openai, &oc::retry_delay_ms, 1, 600000>},
   key_spec{"openai", "ERROR_RETRY_MINUTES",
-           set_int<&ac::openai, &oc::error_retry_minutes, 0, unbounded>},
+           set_minutes<&oc::error_retry_minutes>},
   key_spec{"openai", "QUEUE_ORDER", set_queue_order},
   key_spec{"openai", "TEMPERATURE", set_opt_double<&oc::temperature>},
   key_spec{"openai", "TOP_P", set_opt_double<&oc::top_p>},
@@ -286,6 +300,10 @@ constexpr std::array fixed_keys{
            set_int<&ac::dashboard, &dbc::http_threads, 1, 64>},
   key_spec{"dashboard", "SESSION_HOURS",
            set_int<&ac::dashboard, &dbc::session_hours, 1, 720>},
+  key_spec{"dashboard", "WS_HEARTBEAT",
+           set_int<&ac::dashboard, &dbc::ws_heartbeat, 1, 30>},
+  key_spec{"dashboard", "WS_QUEUE",
+           set_int<&ac::dashboard, &dbc::ws_queue, 8, 65536>},
   key_spec{"notifications", "NTFY_URL",
            set_text<&ac::notifications, &nc::ntfy_url>},
   key_spec{"notifications", "NTFY_TOKEN",

@@ -28,6 +28,7 @@
 #include <sstream>
 
 #include <malloc.h>
+#include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -80,6 +81,17 @@ int hash_password_command() {
   }
   std::cout << http::hash_password(password) << '\n';
   return 0;
+}
+
+// Every dashboard client holds a socket, and the usual soft limit of 1024
+// open files would cap them (and with them every other socket and file):
+// raise it to the hard limit.
+void raise_open_file_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
 }
 
 struct caf_config : caf::actor_system_config {
@@ -205,6 +217,7 @@ int main(int argc, char** argv) {
   dicom::configure_dcmtk_logging();
   dicom::register_codecs();
   net::global_init(); // libcurl, before any thread uses it
+  raise_open_file_limit();
 
   // Every thread started from here on inherits the blocked signals; main
   // alone waits for them.
@@ -236,8 +249,13 @@ int main(int argc, char** argv) {
     so.bind = cfg->dashboard.bind;
     so.port = static_cast<unsigned short>(cfg->dashboard.port);
     so.threads = cfg->dashboard.http_threads;
-    http::server srv{so, [door](http::request req, http::responder done) {
+    so.ws_queue_frames = static_cast<std::size_t>(cfg->dashboard.ws_queue);
+    http::server srv{so,
+                     [door](http::request req, http::responder done) {
                        door->handle(std::move(req), std::move(done));
+                     },
+                     [door](const http::request& req) {
+                       return door->upgrade(req);
                      }};
     auto port = srv.start();
     if (!port) {

@@ -15,6 +15,8 @@
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
 
+#include <cmath>
+
 namespace xrv {
 
 namespace {
@@ -76,7 +78,8 @@ ai::ai_queue_config ai_settings(const config::app_config& cfg,
   q.oldest_first = o.oldest_first;
   q.max_retries = o.max_retries;
   q.retry_delay = std::chrono::milliseconds(o.retry_delay_ms);
-  q.error_retry_minutes = o.error_retry_minutes;
+  q.error_retry
+    = std::chrono::seconds(std::llround(o.error_retry_minutes * 60.0));
   q.regions = cfg.regions;
   q.questions = cfg.questions;
   q.supported_regions = cfg.supported_regions;
@@ -97,7 +100,10 @@ system_handles start_actors(caf::actor_system& sys,
                             std::shared_ptr<store::exam_index> index,
                             std::shared_ptr<const ai::prompt_set> prompts) {
   system_handles h;
-  h.broadcaster = sys.spawn(broadcaster);
+  broadcaster_config bc;
+  bc.severity_threshold = cfg.processing.severity_threshold;
+  bc.heartbeat = std::chrono::seconds(cfg.dashboard.ws_heartbeat);
+  h.broadcaster = sys.spawn(broadcaster, bc);
   exam_store_config sc;
   sc.severity_threshold = cfg.processing.severity_threshold;
   sc.images_dir = cfg.general.images_dir;
@@ -142,6 +148,8 @@ system_handles start_actors(caf::actor_system& sys,
   qc.min_free_mb = cfg.dicom.min_free_mb;
   h.query = sys.spawn(query_scheduler, qc, h.store, h.converters);
   // -- end query scheduler --
+  caf::anon_send(h.broadcaster, atom::peers::value,
+                 broadcast_peers{h.store, h.query});
   h.fetcher = sys.spawn(fhir::fetcher, fhir::fetcher_settings(cfg), h.store);
   notifier_config nc;
   nc.enabled = cfg.processing.enable_ntfy;

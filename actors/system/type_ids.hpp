@@ -76,6 +76,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(xrv, caf::first_custom_type_id)
   CAF_ADD_ATOM(xrv, xrv::atom, pump, "pump")
   CAF_ADD_ATOM(xrv, xrv::atom, notify, "notify")
 
+  // -- WebSocket broadcaster (actors/broadcast) --
+  CAF_ADD_ATOM(xrv, xrv::atom, subscribe, "subscribe")
+  CAF_ADD_ATOM(xrv, xrv::atom, peers, "peers")
+
   // -- FHIR fetcher (actors/fhir) and the radiologist report's check --
   CAF_ADD_ATOM(xrv, xrv::atom, fetch, "fetch")
   CAF_ADD_ATOM(xrv, xrv::atom, rad_report, "rad_report")

@@ -96,6 +96,17 @@ void add_system_routes(router& r, const context_ptr& ctx) {
                                         "; Max-Age=0");
            done(std::move(res));
          }});
+
+  // The WebSocket itself is answered by the server's upgrade path; a plain
+  // GET gets told what is expected (RFC 7231 §6.5.15).
+  r.add({"GET", "/ws", access::authenticated,
+         [](request&, const path_params&, const responder& done) {
+           auto res
+             = error_response(426, "/ws is a WebSocket: upgrade required");
+           res.headers.emplace_back("Upgrade", "websocket");
+           res.headers.emplace_back("Connection", "Upgrade");
+           done(std::move(res));
+         }});
 }
 
 } // namespace xrv::http

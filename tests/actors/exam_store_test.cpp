@@ -250,11 +250,11 @@ TEST_F(ExamStoreActor, ErroredExamsAreRetriedAfterTheDelayButNotBadImages) {
                                        std::string{"max_retries: timeout"});
   ASSERT_TRUE(failed.has_value());
   EXPECT_EQ(failed->exam.attempts, 1);
-  EXPECT_EQ(call<std::uint64_t>(atom::retry::value, 60).value(), 0U);
+  EXPECT_EQ(call<std::uint64_t>(atom::retry::value, 3600).value(), 0U);
   *clock_ += std::chrono::minutes(59);
-  EXPECT_EQ(call<std::uint64_t>(atom::retry::value, 60).value(), 0U);
+  EXPECT_EQ(call<std::uint64_t>(atom::retry::value, 3600).value(), 0U);
   *clock_ += std::chrono::minutes(1);
-  EXPECT_EQ(call<std::uint64_t>(atom::retry::value, 60).value(), 1U);
+  EXPECT_EQ(call<std::uint64_t>(atom::retry::value, 3600).value(), 1U);
   auto again = call<store::exam_view>(atom::get::value, std::string{"1.1"});
   EXPECT_EQ(again->exam.status, exam_status::queued);
   EXPECT_EQ(again->exam.attempts, 0);

@@ -4,6 +4,7 @@
 #include "actors/limiter/limiter.hpp"
 
 #include "actors/system/type_ids.hpp"
+#include "tests/actors/test_config.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -18,13 +19,7 @@ namespace xrv {
 
 namespace {
 
-struct test_config : caf::actor_system_config {
-  test_config() {
-    set("scheduler.policy", caf::atom("testing"));
-    set("logger.console", caf::atom("none"));
-    add_message_types<caf::id_block::xrv>();
-  }
-};
+using test_config = test::deterministic_config;
 
 class LimiterActor : public ::testing::Test {
 protected:

@@ -6,6 +6,7 @@
 #include "actors/store/exam_store.hpp"
 #include "actors/system/type_ids.hpp"
 #include "storage/exam_repository.hpp"
+#include "tests/actors/test_config.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -24,14 +25,7 @@ namespace xrv {
 
 namespace fs = std::filesystem;
 
-/// CAF on the deterministic test scheduler, with our message types.
-struct test_config : caf::actor_system_config {
-  test_config() {
-    set("scheduler.policy", caf::atom("testing"));
-    set("logger.console", caf::atom("none"));
-    add_message_types<caf::id_block::xrv>();
-  }
-};
+using test_config = test::deterministic_config;
 
 // Records the events the store publishes.
 struct event_log {
@@ -46,6 +40,11 @@ recording_broadcaster(broadcaster_actor::pointer,
       log->events.emplace_back(name, v.exam.uid);
     },
     [](atom::ai_state, const ai_status&) {},
+    [](atom::subscribe, const broadcast::client_ptr&, bool,
+       const std::string&) {},
+    [](atom::peers, const broadcast_peers&) {},
+    [](atom::counts, const store_counts&) {},
+    [](atom::tick) {},
     [](atom::health) {
       return component_health{"test", true, ""};
     },

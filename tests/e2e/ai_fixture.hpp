@@ -110,8 +110,11 @@ protected:
       << "[general]\nSTATIC_DIR = " << XRV_SOURCE_DIR
       << "/static\nLOG_FILE = " << (d / "xrv.log").string()
       << "\n[dashboard]\nDASHBOARD_BIND = 127.0.0.1\nDASHBOARD_PORT = "
-      << http_port_ << "\n[dicom]\nAE_PORT = " << dicom_port_
-      << "\nMIN_FREE_MB = 1\n[users]\nadmin = adm,admin\n[limits]\n"
+      << http_port_ << "\n"
+      << extra_dashboard_ << "[dicom]\nAE_PORT = " << dicom_port_
+      << "\nMIN_FREE_MB = 1\n[users]\nadmin = adm,admin\n"
+      << extra_users_
+      << "[limits]\n"
          "API_PER_MINUTE = 0\nHEAVY_PER_MINUTE = 0\n[processing]\nNO_QUERY = "
          "true\n[openai]\nRETRY_DELAY_MS = 50\nHEALTH_INTERVAL = 1\n"
       << openai << "\n"
@@ -196,6 +199,10 @@ protected:
   temp_dir dir_;
   /// Added to the server's environment (XRV_<SECTION>_<KEY> settings).
   std::map<std::string, std::string> env_;
+  /// More `[users]` lines (`name = password,role\n`), set before `start`.
+  std::string extra_users_;
+  /// More `[dashboard]` lines, set before `start`.
+  std::string extra_dashboard_;
   std::unique_ptr<child_process> server_;
   unsigned short http_port_ = 0;
   unsigned short dicom_port_ = 0;

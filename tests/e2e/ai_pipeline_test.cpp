@@ -183,4 +183,44 @@ TEST_F(AiPipeline, BothDownExamsWaitThenAllAreDoneAfterRecovery) {
 
 } // namespace
 
+TEST_F(AiPipeline, ErroredExamsAreRetriedAfterErrorRetryMinutes) {
+  fake_llm llm{dir_.path()};
+  ASSERT_TRUE(llm.ready());
+  // 0.05 minutes = 3 s, checked every 1.5 s.
+  start("OPENAI_URL_PRIMARY = " + llm.chat_url()
+        + "\nOPENAI_URL_SECONDARY =\nMAX_RETRIES = 1\n"
+          "ERROR_RETRY_MINUTES = 0.05\n");
+  llm.control("/__default", "{\"content\":\"Not JSON at all.\"}");
+  const auto uid = send_image();
+  ASSERT_TRUE(wait_status(uid, "error")) << output();
+  const auto errored_at = std::chrono::steady_clock::now();
+  llm.control("/__default",
+              "{\"content\":" + quoted(answer("no", "Clear.")) + "}");
+  // Nobody asks: the server's own timer re-queues it, and the AI succeeds.
+  ASSERT_TRUE(wait_status(uid, "done", 20s)) << output();
+  EXPECT_GE(std::chrono::steady_clock::now() - errored_at, 2s)
+    << "re-queued before ERROR_RETRY_MINUTES had passed";
+  EXPECT_EQ(llm.requests().size(), 2U);
+}
+
+TEST_F(AiPipeline, PromptFilesReplaceTheBuiltInPrompts) {
+  fake_llm llm{dir_.path()};
+  ASSERT_TRUE(llm.ready());
+  const auto system_file = dir_.path() / "system.txt";
+  std::ofstream{system_file} << "You are the XRV-TEST radiologist.";
+  start("OPENAI_URL_PRIMARY = " + llm.chat_url() + "\nOPENAI_URL_SECONDARY =\n",
+        "[prompts]\nSYSTEM = " + system_file.string() + "\n");
+  llm.control("/__default",
+              "{\"content\":" + quoted(answer("no", "Clear.")) + "}");
+  const auto uid = send_image();
+  ASSERT_TRUE(wait_status(uid, "done")) << output();
+  auto reqs = llm.requests();
+  ASSERT_EQ(reqs.size(), 1U);
+  const auto& messages = reqs[0].at("body").at("messages").as_array();
+  EXPECT_EQ(text_of(messages.at(0), {"role"}), "system");
+  // Content parts, as the original sends them: [{"type":"text","text":...}].
+  EXPECT_EQ(text_of(messages.at(0).at("content").at(0), {"text"}),
+            "You are the XRV-TEST radiologist.");
+}
+
 } // namespace xrv::test

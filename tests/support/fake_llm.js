@@ -12,6 +12,10 @@
 //   POST /__models   {"status": 200}  what GET /v1/models answers
 //   GET  /__requests recorded requests [{method, path, headers, body, at}]
 //   GET  /__times    when each request arrived (ms since the epoch)
+//   GET  /__spans    [first byte, answer sent] of each chat request (ms since
+//                    the epoch, sub-millisecond), to tell the fake's own time
+//                    (reading and parsing the body, the delay) from the
+//                    client's
 //   DELETE /__requests clears them
 "use strict";
 const http = require("http");
@@ -78,11 +82,18 @@ function answer(req, res, parsed) {
   else respond();
 }
 
+const nowMs = () => performance.timeOrigin + performance.now();
+
 const server = http.createServer((req, res) => {
+  const start = nowMs();
   const path = req.url.split("?")[0];
   if (path === "/__times") {
     res.writeHead(200, { "content-type": "application/json" });
     return res.end(JSON.stringify(log.map((r) => r.at)));
+  }
+  if (path === "/__spans") {
+    res.writeHead(200, { "content-type": "application/json" });
+    return res.end(JSON.stringify(log.map((r) => [r.start, r.end])));
   }
   if (path === "/__requests") {
     if (req.method === "DELETE") log.length = 0;
@@ -112,7 +123,9 @@ const server = http.createServer((req, res) => {
       return res.end(JSON.stringify({ object: "list", data: [{ id: "fake-model", object: "model" }] }));
     }
     if (req.method === "POST" && path.endsWith("/chat/completions")) {
-      log.push({ method: req.method, path: req.url, headers: req.headers, body: parsed === undefined ? text : parsed, at: Date.now() });
+      const entry = { method: req.method, path: req.url, headers: req.headers, body: parsed === undefined ? text : parsed, at: Date.now(), start };
+      log.push(entry);
+      res.on("finish", () => (entry.end = nowMs()));
       return answer(req, res, parsed);
     }
     res.writeHead(404, { "content-type": "application/json" });

@@ -90,9 +90,21 @@ TEST(ConfigAi, InvalidValuesNameTheKey) {
             "empty to not send it)");
   EXPECT_EQ(error_of("[openai]\nMAX_RETRIES = 0\n"),
             "xrayvision.cfg: [openai] MAX_RETRIES = 0: out of range (1-20)");
+  EXPECT_EQ(error_of("[openai]\nERROR_RETRY_MINUTES = -1\n"),
+            "xrayvision.cfg: [openai] ERROR_RETRY_MINUTES = -1: out of range "
+            "(0-10080 minutes)");
+  EXPECT_EQ(error_of("[openai]\nERROR_RETRY_MINUTES = soon\n"),
+            "xrayvision.cfg: [openai] ERROR_RETRY_MINUTES = soon: not a "
+            "number of minutes");
   EXPECT_EQ(error_of("[notifications]\nNTFY_PRIORITY = 9\n"),
             "xrayvision.cfg: [notifications] NTFY_PRIORITY = 9: expected 1-5, "
             "min, low, default, high, max or urgent");
+}
+
+TEST(ConfigAi, ErrorRetryTakesFractionsOfAMinute) {
+  const auto c
+    = loaded({{"xrayvision.cfg", "[openai]\nERROR_RETRY_MINUTES = 0.05\n"}});
+  EXPECT_DOUBLE_EQ(c.openai.error_retry_minutes, 0.05);
 }
 
 TEST(ConfigAi, EmptySamplingValuesAreNotSent) {
