@@ -6,6 +6,7 @@
 // retried; a wrong password or an unusable check never leaves an exam stuck.
 
 #include "tests/e2e/fhir_fixture.hpp"
+#include "tests/support/ws_client.hpp"
 
 namespace xrv::test {
 namespace {
@@ -196,6 +197,42 @@ TEST_F(FhirR4, ReportFetchedCheckedAndListedAsDisagreement) {
   EXPECT_NE(prompt(2, 0).find("analyzing radiology reports"),
             std::string::npos);
   EXPECT_NE(prompt(2, 1).find("paracardiac dreapta"), std::string::npos);
+}
+
+// The dashboard hears of the report and of its check (spec §6 events).
+TEST_F(FhirR4, DashboardGetsRadreportThenRadcheck) {
+  start_r4();
+  script_disagreement();
+  int status = 0;
+  const auto auth = basic_header("admin", "adm");
+  auto ws = ws_client::connect(
+    http_port_, {{"Authorization", auth.substr(auth.find(':') + 2)}}, status);
+  ASSERT_TRUE(ws) << status;
+  const auto uid = send_image("Torace AP", cnp, today(true));
+  std::vector<json::object> events;
+  ASSERT_TRUE(wait_until(
+    [&] {
+      auto text = ws->next(100ms);
+      if (!text)
+        return false;
+      auto f = json::parse(*text).as_object();
+      if (const auto* e = f.if_contains("event");
+          e && e->at("payload").as_object().contains("uid")
+          && e->at("payload").at("uid").as_string() == uid
+          && (e->at("name") == "radreport" || e->at("name") == "radcheck"))
+        events.push_back(e->as_object());
+      return events.size() == 2;
+    },
+    40s))
+    << output();
+  EXPECT_EQ(events[0].at("name").as_string(), "radreport");
+  const auto& rep = events[0].at("payload").at("rad_report");
+  EXPECT_EQ(rep.at("text").as_string(), report_text);
+  EXPECT_EQ(rep.at("radiologist").as_string(), "Dr. Ion Popescu");
+  EXPECT_EQ(events[1].at("name").as_string(), "radcheck");
+  const auto& chk = events[1].at("payload");
+  EXPECT_EQ(chk.at("positive").as_bool(), false);
+  EXPECT_EQ(chk.at("summary").as_string(), "normal");
 }
 
 class FhirR4Faults : public FhirR4,
