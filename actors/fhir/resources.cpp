@@ -258,14 +258,13 @@ std::string outcome_summary(const json::object& outcome) {
       if (!issue.is_object())
         continue;
       const auto& i = issue.as_object();
-      auto what = text_of(i, "diagnostics");
-      if (what.empty())
-        if (const auto* details = object_of(i, "details"))
-          what = text_of(*details, "text");
+      // The issue's code, not its free text: servers echo the searched
+      // identifier or name in `diagnostics`, and this goes to the log.
+      auto code = text_of(i, "code");
       if (!out.empty())
         out += "; ";
       out += text_of(i, "severity") + ": "
-             + (what.empty() ? std::string{"no details"} : what);
+             + (code.empty() ? std::string{"no code"} : code);
     }
   return out;
 }

@@ -29,8 +29,9 @@ struct bundle_page {
 [[nodiscard]] result<bundle_page> read_bundle(std::string_view body,
                                               std::string_view type);
 
-/// `"<severity>: <diagnostics | details.text | 'no details'>"` per issue,
-/// joined by "; " (original-backend.md §5.1).
+/// `"<severity>: <code | 'no code'>"` per issue, joined by "; ": the
+/// original's summary (original-backend.md §5.1) with the issue code in place
+/// of `diagnostics`, which may echo patient data into the log.
 [[nodiscard]] std::string outcome_summary(const boost::json::object& outcome);
 
 /// Seconds since the epoch of a FHIR date or dateTime: with a zone offset
