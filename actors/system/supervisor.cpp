@@ -5,11 +5,11 @@
 #include "actors/dicom/converter.hpp"
 #include "actors/dicom/query_scheduler.hpp"
 #include "actors/dicom/receiver.hpp"
+#include "actors/fhir/fetcher.hpp"
 #include "actors/limiter/limiter.hpp"
 #include "actors/notify/notifier.hpp"
 #include "actors/store/exam_store.hpp"
 #include "actors/system/log.hpp"
-#include "actors/system/unavailable.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
@@ -150,8 +150,7 @@ system_handles start_actors(caf::actor_system& sys,
   // -- end query scheduler --
   caf::anon_send(h.broadcaster, atom::peers::value,
                  broadcast_peers{h.store, h.query});
-  h.fetcher
-    = sys.spawn(unavailable<fetcher_actor>, std::string{"FHIR fetcher"});
+  h.fetcher = sys.spawn(fhir::fetcher, fhir::fetcher_settings(cfg), h.store);
   notifier_config nc;
   nc.enabled = cfg.processing.enable_ntfy;
   nc.ntfy = cfg.notifications;

@@ -45,8 +45,6 @@ void add_pending_routes(router& r, const context_ptr& ctx) {
   };
   for (const char* path : store_gets)
     r.add({"GET", path, access::authenticated, ask_health(ctx, a.store)});
-  r.add(
-    {"POST", "/api/getrad", access::authenticated, ask_health(ctx, a.fetcher)});
 }
 
 } // namespace xrv::http

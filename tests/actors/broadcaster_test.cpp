@@ -93,6 +93,21 @@ fake_store(store_actor::stateful_pointer<fake_store_state> self,
     [](atom::retry, int) -> caf::result<std::uint64_t> {
       return caf::sec::unexpected_message;
     },
+    [](atom::awaiting, const std::string&,
+       std::uint32_t) -> caf::result<std::vector<std::string>> {
+      return caf::sec::unexpected_message;
+    },
+    [](atom::rad_report, const std::string&, const store::patient_record&,
+       const store::rad_report&) -> caf::result<store::exam_view> {
+      return caf::sec::unexpected_message;
+    },
+    [](atom::take_check) -> caf::result<store::exam_view> {
+      return caf::sec::unexpected_message;
+    },
+    [](atom::checked, const std::string&, const store::rad_report&,
+       check_end) -> caf::result<store::exam_view> {
+      return caf::sec::unexpected_message;
+    },
     [](atom::work, const caf::actor&) {},
     [self](atom::counts) {
       return *self->state.counts;
