@@ -111,6 +111,22 @@ window.XRVLive = (function () {
     setText("ai-url", openai.url ? String(openai.url) : "none healthy");
   }
 
+  // `fhir` is an extension key of the frame: {enabled, health}.
+  function renderFhir(fhir) {
+    const p = byId("fhir-health");
+    if (!p || !fhir || typeof fhir !== "object") return;
+    p.replaceChildren();
+    if (fhir.enabled !== true) {
+      p.className = "muted";
+      p.textContent = "Not fetched (FHIR is off)";
+      return;
+    }
+    const up = fhir.health === true;
+    p.className = up ? "health-up" : "health-down";
+    p.appendChild(el("span", { attrs: { "aria-hidden": "true" }, text: up ? "● " : "✕ " }));
+    p.appendChild(document.createTextNode("FHIR server: " + (up ? "up" : "down")));
+  }
+
   function applyFrame(frame) {
     const d = frame.dashboard;
     if (d && typeof d === "object") {
@@ -124,6 +140,7 @@ window.XRVLive = (function () {
         " (Q:" + (d.queue_size ?? 0) + "/C:" + (d.check_queue_size ?? 0) + ")";
     }
     renderHealth(frame.openai);
+    renderFhir(frame.fhir);
     const t = frame.timings;
     if (t && typeof t === "object") {
       setText("tm-avg", seconds(t.avg_latency));

@@ -21,7 +21,9 @@ struct broadcaster_config {
   std::chrono::milliseconds sync_interval{250};
   /// A state frame goes out at least this often (spec §6: ≤ 30 s).
   std::chrono::seconds heartbeat{25};
-  /// Each question to the store or the query scheduler.
+  /// Whether radiologist reports are fetched (ENABLE_HIS and FHIR_URL).
+  bool fhir_enabled = false;
+  /// Each question to the store, the query scheduler or the FHIR fetcher.
   std::chrono::seconds ask_timeout{2};
 };
 

@@ -103,6 +103,7 @@ system_handles start_actors(caf::actor_system& sys,
   broadcaster_config bc;
   bc.severity_threshold = cfg.processing.severity_threshold;
   bc.heartbeat = std::chrono::seconds(cfg.dashboard.ws_heartbeat);
+  bc.fhir_enabled = cfg.processing.enable_his && !cfg.fhir.url.empty();
   h.broadcaster = sys.spawn(broadcaster, bc);
   exam_store_config sc;
   sc.severity_threshold = cfg.processing.severity_threshold;
@@ -148,9 +149,9 @@ system_handles start_actors(caf::actor_system& sys,
   qc.min_free_mb = cfg.dicom.min_free_mb;
   h.query = sys.spawn(query_scheduler, qc, h.store, h.converters);
   // -- end query scheduler --
-  caf::anon_send(h.broadcaster, atom::peers::value,
-                 broadcast_peers{h.store, h.query});
   h.fetcher = sys.spawn(fhir::fetcher, fhir::fetcher_settings(cfg), h.store);
+  caf::anon_send(h.broadcaster, atom::peers::value,
+                 broadcast_peers{h.store, h.query, h.fetcher});
   notifier_config nc;
   nc.enabled = cfg.processing.enable_ntfy;
   nc.ntfy = cfg.notifications;

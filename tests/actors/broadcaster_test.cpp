@@ -140,7 +140,7 @@ protected:
     bc.heartbeat = std::chrono::seconds(1); // 4 ticks
     bc_ = sys_->spawn(broadcaster, bc);
     caf::anon_send(bc_, atom::peers::value,
-                   broadcast_peers{store_, query_actor{}});
+                   broadcast_peers{store_, query_actor{}, fetcher_actor{}});
     sched_->run();
   }
 

@@ -15,6 +15,7 @@ const frame = (event, dashboard = {}) => JSON.stringify(Object.assign({
   openai: { url: "http://127.0.0.1:1/v1/chat/completions", health: { pri: true, sec: false } },
   timings: { avg_latency: 4.2, min_latency: 1.5, max_latency: 12 },
   next_query: "Disabled",
+  fhir: { enabled: true, health: false },
 }, event ? { event } : {}));
 
 async function shownUids(page) {
@@ -60,6 +61,7 @@ run("live", { ai: true }, async (server, browser) => {
     const health = await page.textContent("#ai-health");
     check("AI endpoint health is shown with words", /Primary: up/.test(health) && /Secondary: down/.test(health), health);
     check("timings and next query are shown", (await page.textContent("#tm-avg")) === "4.2 s" && (await page.textContent("#next-query")) === "Disabled");
+    check("FHIR health is shown with words", /FHIR server: down/.test(await page.textContent("#fhir-health")), await page.textContent("#fhir-health"));
   });
 
   await step("new_exam on page 1 at the top inserts the card without a reload", async () => {

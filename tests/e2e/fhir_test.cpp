@@ -210,12 +210,15 @@ TEST_F(FhirR4, DashboardGetsRadreportThenRadcheck) {
   ASSERT_TRUE(ws) << status;
   const auto uid = send_image("Torace AP", cnp, today(true));
   std::vector<json::object> events;
+  bool fhir_up = false; // the frames' `fhir` extension key
   ASSERT_TRUE(wait_until(
     [&] {
       auto text = ws->next(100ms);
       if (!text)
         return false;
       auto f = json::parse(*text).as_object();
+      if (const auto* fh = f.if_contains("fhir"))
+        fhir_up = fh->at("enabled").as_bool() && fh->at("health").as_bool();
       if (const auto* e = f.if_contains("event");
           e && e->at("payload").as_object().contains("uid")
           && e->at("payload").at("uid").as_string() == uid
@@ -225,6 +228,7 @@ TEST_F(FhirR4, DashboardGetsRadreportThenRadcheck) {
     },
     40s))
     << output();
+  EXPECT_TRUE(fhir_up) << "the dashboard frames did not show FHIR as up";
   EXPECT_EQ(events[0].at("name").as_string(), "radreport");
   const auto& rep = events[0].at("payload").at("rad_report");
   EXPECT_EQ(rep.at("text").as_string(), report_text);
