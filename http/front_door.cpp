@@ -84,7 +84,7 @@ router build_router(const context_ptr& ctx) {
   add_stats_routes(r, ctx);
   add_dicom_routes(r, ctx);
   add_ai_routes(r, ctx);
-  add_pending_routes(r, ctx);
+  add_fhir_routes(r, ctx);
   return r;
 }
 

@@ -1,5 +1,7 @@
 #include "http/responses.hpp"
 
+#include "actors/store/exam.hpp"
+
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -65,6 +67,26 @@ response from_error(const error& err) {
   return error_response(status_of(err.code), err.detail.empty()
                                                ? to_string(err.code)
                                                : std::string_view{err.detail});
+}
+
+result<std::string> uid_field(const boost::json::object& body) {
+  const auto* uid = body.if_contains("uid");
+  if (uid == nullptr || uid->is_null())
+    return fail(errc::invalid_input, "uid: required");
+  if (!uid->is_string())
+    return fail(errc::invalid_input, "uid: must be a string");
+  std::string s{uid->as_string()};
+  if (!store::is_valid_uid(s))
+    return fail(errc::invalid_input,
+                "uid: must be a DICOM UID (digits and dots, at most 64)");
+  return s;
+}
+
+result<std::string> uid_of_body(std::string_view body) {
+  auto object = parse_object(body);
+  if (!object)
+    return tl::unexpected(object.error());
+  return uid_field(*object);
 }
 
 } // namespace xrv::http

@@ -29,6 +29,13 @@ namespace xrv::http {
 /// JSON body", "The body must be a JSON object") otherwise.
 [[nodiscard]] result<boost::json::object> parse_object(std::string_view body);
 
+/// The `uid` of an action body: a string that is a DICOM UID; the error
+/// names the field.
+[[nodiscard]] result<std::string> uid_field(const boost::json::object& body);
+
+/// The `uid` of a body that must be a JSON object with it (`uid_field`).
+[[nodiscard]] result<std::string> uid_of_body(std::string_view body);
+
 /// An error value as a JSON error response.
 [[nodiscard]] response from_error(const error& err);
 

@@ -1,5 +1,6 @@
 #include "actors/ai/ai_queue.hpp"
 
+#include "actors/ai/queue_support.hpp"
 #include "actors/dicom/regions.hpp"
 #include "actors/net/http_client.hpp"
 #include "actors/store/definitions.hpp"
@@ -13,21 +14,19 @@
 
 namespace xrv::ai {
 
-namespace {
-
-using self_ptr = ai_queue_actor::stateful_pointer<ai_queue_state>;
-using store::exam_status;
-using steady = std::chrono::steady_clock;
-
-void pump(self_ptr self);
-
-std::vector<endpoint_view> views(const ai_queue_state& st) {
+std::vector<endpoint_view> queue_support::views(const ai_queue_state& st) {
   std::vector<endpoint_view> out;
   out.reserve(st.endpoints.size());
   for (const auto& e : st.endpoints)
     out.push_back(e.view);
   return out;
 }
+
+namespace {
+
+using namespace queue_support;
+using store::exam_status;
+using steady = std::chrono::steady_clock;
 
 std::string now_text() {
   return store::format_local(
@@ -282,9 +281,23 @@ void run_tool(self_ptr self, ai_queue_state::waiting_tool tool,
       });
 }
 
-void pump(self_ptr self) {
+// Checks every minute, or twice per delay when it is shorter.
+void schedule_error_retry(self_ptr self) {
+  const auto delay = self->state.cfg.error_retry;
+  if (delay.count() > 0)
+    self->delayed_send(
+      self,
+      std::clamp<std::chrono::seconds>(delay / 2, std::chrono::seconds(1),
+                                       std::chrono::seconds(60)),
+      atom::retry::value);
+}
+
+} // namespace
+
+void queue_support::pump(self_ptr self) {
   auto& st = self->state;
   if (!any_healthy(views(st))) {
+    return_checks(self);
     while (!st.tools.empty()) {
       st.tools.front().promise.deliver(to_caf_error(
         error{errc::not_available, "No AI endpoint is available"}));
@@ -318,20 +331,9 @@ void pump(self_ptr self) {
   }
   if (!st.taking && !st.store_empty && choose_endpoint(views(st)))
     take(self);
+  // Radiologist reports to check use the slots left.
+  pump_checks(self);
 }
-
-// Checks every minute, or twice per delay when it is shorter.
-void schedule_error_retry(self_ptr self) {
-  const auto delay = self->state.cfg.error_retry;
-  if (delay.count() > 0)
-    self->delayed_send(
-      self,
-      std::clamp<std::chrono::seconds>(delay / 2, std::chrono::seconds(1),
-                                       std::chrono::seconds(60)),
-      atom::retry::value);
-}
-
-} // namespace
 
 ai_queue_actor::behavior_type
 ai_queue(ai_queue_actor::stateful_pointer<ai_queue_state> self,
@@ -355,6 +357,7 @@ ai_queue(ai_queue_actor::stateful_pointer<ai_queue_state> self,
   return {
     [self](atom::work) {
       self->state.store_empty = false;
+      self->state.checks_empty = false;
       pump(self);
     },
     [self](atom::endpoint, endpoint_state& s) {
@@ -363,8 +366,10 @@ ai_queue(ai_queue_actor::stateful_pointer<ai_queue_state> self,
         return;
       st.endpoints[s.index].view.healthy = s.healthy;
       publish_state(self);
-      if (s.healthy)
+      if (s.healthy) {
         st.store_empty = false; // exams given back meanwhile
+        st.checks_empty = false;
+      }
       pump(self);
     },
     [self](atom::retry) {
@@ -380,7 +385,7 @@ ai_queue(ai_queue_actor::stateful_pointer<ai_queue_state> self,
     },
     [self](atom::retry, const std::string& uid) {
       auto& st = self->state;
-      if (!st.jobs.count(uid))
+      if (retry_check(self, uid) || !st.jobs.count(uid))
         return;
       st.ready.push_back(uid);
       pump(self);

@@ -62,6 +62,16 @@ struct ai_queue_state {
     bool running = false;   // a call is in flight
   };
 
+  /// A radiologist report being translated and classified (the exam is
+  /// leased from the store and stays `check` there meanwhile).
+  struct check_job {
+    store::exam_view view;
+    int attempts = 0;        // failed classifications so far
+    bool translated = false; // the translation step is over (ok or not)
+    std::string translation;
+    bool running = false;
+  };
+
   struct waiting_tool {
     text_task task;
     std::string text;
@@ -71,11 +81,15 @@ struct ai_queue_state {
   ai_queue_config cfg;
   ai_queue_peers peers;
   std::vector<endpoint> endpoints;
-  std::map<std::string, job> jobs; // by UID: running or backing off
-  std::deque<std::string> ready;   // back-off ended, waiting for a slot
-  std::deque<waiting_tool> tools;  // report tools waiting for a slot
-  bool taking = false;             // a take request is in flight
-  bool store_empty = false;        // nothing waited at the last take
+  std::map<std::string, job> jobs;         // by UID: running or backing off
+  std::deque<std::string> ready;           // back-off ended, waiting for a slot
+  std::deque<waiting_tool> tools;          // report tools waiting for a slot
+  bool taking = false;                     // a take request is in flight
+  bool store_empty = false;                // nothing waited at the last take
+  std::map<std::string, check_job> checks; // by UID: leased
+  std::deque<std::string> checks_ready;    // waiting for a slot
+  bool taking_check = false;               // a take_check is in flight
+  bool checks_empty = false;               // none waited at the last take
   latency_window latencies;
   std::string last_active; // for logging changes of the active URL
 };

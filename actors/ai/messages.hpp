@@ -54,6 +54,7 @@ enum class text_task : std::uint8_t { check, analyse, translate };
 struct text_outcome {
   outcome_kind kind = outcome_kind::failed;
   std::string body;
+  std::string model; // the model named in the response (else configured)
   std::string detail;
   std::int64_t latency_ms = 0;
 };

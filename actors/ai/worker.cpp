@@ -199,6 +199,8 @@ text_outcome run_tool(net::http_client& http, const worker_config& cfg,
     return out;
   }
   out.body = std::move(*json);
+  out.model = call.answer.model.empty() ? cfg.endpoint.model
+                                        : std::move(call.answer.model);
   return out;
 }
 

@@ -51,7 +51,10 @@ void send_state(broadcaster_state& st) {
 void welcome_joining(broadcaster_state& st) {
   const bool had_clients = !st.clients.empty();
   for (auto& [sub, address] : st.joining) {
-    broadcast::event ev{"connected", {{"address", address}}};
+    // `role` (an extension key) lets the page hide what the role may not do.
+    broadcast::event ev{
+      "connected",
+      {{"address", address}, {"role", sub.user ? "user" : "admin"}}};
     sub.conn->send(make_frame(st, &ev));
     st.clients.push_back(std::move(sub));
   }
@@ -94,18 +97,36 @@ void apply_counts(broadcaster_state& st, const store_counts& c) {
   st.current.success = c.success_7d;
 }
 
+void ask_fhir_health(self_ptr self) {
+  auto& st = self->state;
+  if (!st.cfg.fhir_enabled || !st.peers.fetcher) {
+    after_refresh(self);
+    return;
+  }
+  self->request(st.peers.fetcher, st.cfg.ask_timeout, atom::health::value)
+    .then(
+      [self](const component_health& h) {
+        self->state.current.fhir_health = h.available;
+        self->state.refresh_failed = false;
+        after_refresh(self);
+      },
+      [self](const caf::error& err) {
+        self->state.current.fhir_health = false;
+        refresh_failed(self, err, "FHIR health");
+      });
+}
+
 void ask_next_query(self_ptr self) {
   auto& st = self->state;
   if (!st.peers.query) {
-    after_refresh(self);
+    ask_fhir_health(self);
     return;
   }
   self->request(st.peers.query, st.cfg.ask_timeout, atom::next_query::value)
     .then(
       [self](const std::string& next) {
         self->state.current.next_query = next;
-        self->state.refresh_failed = false;
-        after_refresh(self);
+        ask_fhir_health(self);
       },
       [self](const caf::error& err) {
         refresh_failed(self, err, "next query time");
@@ -141,6 +162,7 @@ broadcaster_actor::behavior_type
 broadcaster(broadcaster_actor::stateful_pointer<broadcaster_state> self,
             broadcaster_config cfg) {
   self->state.cfg = cfg;
+  self->state.current.fhir_enabled = cfg.fhir_enabled;
   self->delayed_send(self, cfg.sync_interval, atom::tick::value);
   return {
     [self](atom::publish, const std::string& name,

@@ -18,10 +18,12 @@ struct broadcaster_config {
   int severity_threshold = 5;
   /// How often the counters are refreshed: the most state frames per
   /// second a burst of changes can cause is 1 / sync_interval.
-  std::chrono::milliseconds sync_interval{250};
+  std::chrono::milliseconds sync_interval{500};
   /// A state frame goes out at least this often (spec §6: ≤ 30 s).
   std::chrono::seconds heartbeat{25};
-  /// Each question to the store or the query scheduler.
+  /// Whether radiologist reports are fetched (ENABLE_HIS and FHIR_URL).
+  bool fhir_enabled = false;
+  /// Each question to the store, the query scheduler or the FHIR fetcher.
   std::chrono::seconds ask_timeout{2};
 };
 

@@ -5,6 +5,7 @@
 
 #include "actors/broadcast/client.hpp"
 #include "actors/dicom/query_actor.hpp"
+#include "actors/fhir/fetcher_actor.hpp"
 #include "actors/store/store_actor.hpp"
 #include "actors/system/type_ids.hpp"
 
@@ -37,6 +38,7 @@ struct ai_status {
 struct broadcast_peers {
   store_actor store;
   query_actor query;
+  fetcher_actor fetcher;
 };
 
 } // namespace xrv

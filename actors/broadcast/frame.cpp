@@ -146,6 +146,9 @@ std::string serialize_frame(const dashboard_state& s, const event* ev) {
   frame["openai"] = std::move(openai);
   frame["timings"] = std::move(timings);
   frame["next_query"] = s.next_query;
+  // Extension key (clients tolerate unknown keys): the FHIR server's health.
+  frame["fhir"] = boost::json::object{{"enabled", s.fhir_enabled},
+                                      {"health", s.fhir_health}};
   if (ev != nullptr)
     frame["event"]
       = boost::json::object{{"name", ev->name}, {"payload", ev->payload}};

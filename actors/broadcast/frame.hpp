@@ -34,6 +34,10 @@ struct dashboard_state {
   double max_latency = 0;
   /// `YYYY-MM-DD HH:MM:SS` or `Disabled`.
   std::string next_query = "Disabled";
+  /// Extension: whether reports are fetched from FHIR, and whether the FHIR
+  /// server answers its health probe.
+  bool fhir_enabled = false;
+  bool fhir_health = false;
 
   friend bool operator==(const dashboard_state&, const dashboard_state&)
     = default;

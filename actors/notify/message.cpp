@@ -1,5 +1,6 @@
 #include "actors/notify/message.hpp"
 
+#include "actors/net/encoding.hpp"
 #include "actors/store/query_string.hpp"
 #include "actors/system/phi.hpp"
 
@@ -68,55 +69,6 @@ std::string shorten(std::string line, std::size_t max) {
   return line + "\xE2\x80\xA6"; // U+2026 HORIZONTAL ELLIPSIS
 }
 
-std::string base64(std::string_view in) {
-  static constexpr std::string_view digits
-    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  const auto byte = [in](std::size_t k) {
-    return static_cast<unsigned>(static_cast<unsigned char>(in[k]));
-  };
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned n = (byte(i) << 16U) | (byte(i + 1) << 8U) | byte(i + 2);
-    out.push_back(digits[(n >> 18U) & 63U]);
-    out.push_back(digits[(n >> 12U) & 63U]);
-    out.push_back(digits[(n >> 6U) & 63U]);
-    out.push_back(digits[n & 63U]);
-  }
-  if (const auto rest = in.size() - i; rest > 0) {
-    unsigned n = byte(i) << 16U;
-    if (rest == 2)
-      n |= byte(i + 1) << 8U;
-    out.push_back(digits[(n >> 18U) & 63U]);
-    out.push_back(digits[(n >> 12U) & 63U]);
-    out.push_back(rest == 2 ? digits[(n >> 6U) & 63U] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
-
-// Percent-encodes everything but RFC 3986 unreserved characters, plus the
-// delimiters listed in `keep`.
-std::string percent_encode(std::string_view s, std::string_view keep) {
-  static constexpr std::string_view hex = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : s) {
-    const auto b = static_cast<unsigned char>(c);
-    const bool unreserved = (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z')
-                            || (b >= '0' && b <= '9') || c == '-' || c == '.'
-                            || c == '_' || c == '~';
-    if (unreserved || keep.find(c) != std::string_view::npos) {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(hex[b >> 4U]);
-      out.push_back(hex[b & 15U]);
-    }
-  }
-  return out;
-}
-
 std::string severity_text(int severity) {
   if (severity < 0 || severity > 10)
     return "unknown";
@@ -183,7 +135,7 @@ std::string header_value(std::string_view text) {
     const auto n = boundary_before(rest, word_bytes);
     if (!out.empty())
       out.push_back(' '); // RFC 2047 §6.2: ignored between encoded words
-    out += "=?UTF-8?B?" + base64(rest.substr(0, n)) + "?=";
+    out += "=?UTF-8?B?" + net::base64_encode(rest.substr(0, n)) + "?=";
     rest.remove_prefix(n);
   }
   return out;
@@ -196,8 +148,8 @@ std::string exam_link(std::string_view public_url, std::string_view uid) {
   if (base.empty())
     return {};
   // Keep the URL's own structure; escape spaces and non-ASCII bytes only.
-  return percent_encode(base, ":/?#[]@!$&'()*+,;=%")
-         + "/?uid=" + percent_encode(uid, "");
+  return net::percent_encode(base, ":/?#[]@!$&'()*+,;=%")
+         + "/?uid=" + net::percent_encode(uid, "");
 }
 
 std::string patient_label(const store::patient_record& p, bool include_names) {

@@ -157,9 +157,10 @@ bool can_transition(exam_status from, exam_status to) noexcept {
            || from == processing;
   case processing: // the worker's pick
     return from == queued || from == requeue || from == check;
-  case done:
+  case done: // the end of an analysis, or of a radiologist report's check
+    return from == processing || from == check;
   case error:
-  case ignore: // the end of an analysis or check
+  case ignore: // the end of an analysis
     return from == processing;
   case requeue: // POST /api/requeue
     return from != processing;
@@ -170,6 +171,10 @@ bool can_transition(exam_status from, exam_status to) noexcept {
     return false;
   }
   return false;
+}
+
+bool needs_check(const rad_report& rad) noexcept {
+  return !rad.text.empty() && rad.severity < 0;
 }
 
 exam_status after_processing(exam_status result, bool requeue_pending,

@@ -85,6 +85,7 @@ struct civil_time {
 //   POST /api/requeue              none, queued, done, error,        requeue
 //                                  ignore, requeue, check
 //   radiologist report (FHIR)      none, done, error, ignore, check  check
+//   the report's AI check ends     check                             done
 //
 // Everything else is refused. In particular:
 // - `processing` is left only through `after_processing`, whose answer the
@@ -109,6 +110,11 @@ struct civil_time {
 /// Whether the event that wants `to` may change an exam that is `from` (see
 /// the table above).
 [[nodiscard]] bool can_transition(exam_status from, exam_status to) noexcept;
+
+/// Whether a radiologist report awaits its AI check (translation and
+/// classification): it has text and no severity yet. Durable, unlike a
+/// pending check, so an exam analysed after a restart is still checked.
+[[nodiscard]] bool needs_check(const rad_report& rad) noexcept;
 
 /// The status to store when processing ends with `result` (`done`, `error`,
 /// `ignore`, or `queued` for the start-up reset; anything else counts as

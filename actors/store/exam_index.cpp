@@ -142,6 +142,7 @@ void exam_index::end_bulk() {
   for (auto& set : by_patient_)
     set.clear();
   queued_.clear();
+  checks_.clear();
   requeued_.clear();
   for (std::uint32_t i = 0; i < slots_.size(); ++i) {
     const auto& s = slots_[i];
@@ -152,6 +153,8 @@ void exam_index::end_bulk() {
       queued_.insert({s.created, i});
     if (s.status == exam_status::requeue)
       requeued_.insert({requeue_key_[i], i});
+    if (s.status == exam_status::check)
+      checks_.insert({s.created, i});
   }
   uid_blob_dirty_ = true;
   ++generation_;
@@ -243,6 +246,7 @@ void exam_index::upsert(const exam_record& e) {
   s.rad_severity = clamp8(e.rad.severity);
   s.confidence = clamp8(e.ai.confidence);
   s.live = true;
+  s.rad_text = !e.rad.text.empty();
 
   std::uint32_t slot = 0;
   if (auto it = by_uid_.find(e.uid); it != by_uid_.end()) {
@@ -252,6 +256,7 @@ void exam_index::upsert(const exam_record& e) {
     remove_order(slot);
     by_patient_[old.patient].erase({old.created, slot});
     queued_.erase({old.created, slot});
+    checks_.erase({old.created, slot});
     if (old.status == exam_status::requeue && s.status != exam_status::requeue)
       requeued_.erase({requeue_key_[slot], slot});
   } else {
@@ -279,6 +284,8 @@ void exam_index::upsert(const exam_record& e) {
   by_patient_[s.patient].insert({s.created, slot});
   if (s.status == exam_status::queued)
     queued_.insert({s.created, slot});
+  if (s.status == exam_status::check)
+    checks_.insert({s.created, slot});
   if (s.status == exam_status::requeue && !was_requeued) {
     requeue_key_[slot] = ++requeue_seq_;
     requeued_.insert({requeue_key_[slot], slot});
@@ -298,6 +305,7 @@ void exam_index::erase(std::string_view uid) {
   remove_order(slot);
   by_patient_[s.patient].erase({s.created, slot});
   queued_.erase({s.created, slot});
+  checks_.erase({s.created, slot});
   requeued_.erase({requeue_key_[slot], slot});
   by_uid_.erase(it);
   s = summary{};

@@ -77,6 +77,15 @@ public:
   /// then queued ones newest first, or oldest first when asked.
   [[nodiscard]] std::optional<std::string> next_work(bool oldest_first) const;
 
+  /// Done exams without a radiologist report text created at or after
+  /// `since` (epoch seconds), oldest first, at most `max`.
+  [[nodiscard]] std::vector<std::string> awaiting_report(std::int64_t since,
+                                                         std::size_t max) const;
+
+  /// The oldest exam in `check` that is not in `leased`.
+  [[nodiscard]] std::optional<std::string>
+  next_check(const std::set<std::string>& leased) const;
+
   /// Number of exams in a status.
   [[nodiscard]] std::size_t count(exam_status s) const noexcept;
 
@@ -124,6 +133,7 @@ private:
     std::int8_t rad_severity = -1;
     std::int8_t confidence = -1;
     bool live = false;
+    bool rad_text = false; // a radiologist report text is stored
   };
 
   struct patient_entry {
@@ -174,6 +184,8 @@ private:
   // queued exams.
   std::set<std::pair<std::int64_t, std::uint32_t>> requeued_;
   std::set<std::pair<std::int64_t, std::uint32_t>> queued_;
+  // Exams in `check` by (created, slot), for the report checks.
+  std::set<std::pair<std::int64_t, std::uint32_t>> checks_;
   std::int64_t requeue_seq_ = 0;
   std::vector<std::int64_t> requeue_key_;
   // Patients sorted by (name, CNP); rebuilt lazily after changes.

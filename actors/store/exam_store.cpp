@@ -345,11 +345,37 @@ exam_store(store_ptr self, exam_store_config cfg,
         return to_caf_error(n.error());
       return *n;
     },
+    [self](atom::awaiting, const std::string& since,
+           std::uint32_t max) -> std::vector<std::string> {
+      return awaiting_report(self->state, since, max);
+    },
+    [self](atom::rad_report, const std::string& uid,
+           const store::patient_record& patient,
+           const store::rad_report& found) -> caf::result<store::exam_view> {
+      auto view = store_report(self->state, uid, patient, found);
+      if (!view)
+        return to_caf_error(view.error());
+      return std::move(*view);
+    },
+    [self](atom::take_check) -> caf::result<store::exam_view> {
+      auto view = take_check(self->state);
+      if (!view)
+        return to_caf_error(view.error());
+      return std::move(*view);
+    },
+    [self](atom::checked, const std::string& uid,
+           const store::rad_report& verdict,
+           check_end how) -> caf::result<store::exam_view> {
+      auto view = end_check(self->state, uid, verdict, how);
+      if (!view)
+        return to_caf_error(view.error());
+      return std::move(*view);
+    },
     [self](atom::work, caf::actor listener) {
       auto& st = self->state;
       st.work_listener = std::move(listener);
       st.work_signalled = false;
-      if (st.index->next_work(false))
+      if (st.index->next_work(false) || st.index->count(exam_status::check) > 0)
         signal_work(st);
     },
     [self](atom::counts) {

@@ -41,6 +41,9 @@ struct exam_store_state {
   wall_now_fn now;
   /// Exams whose radiologist report arrived while they were being analysed.
   std::set<std::string> check_pending;
+  /// Exams in `check` whose report the AI queue is checking (leases; in
+  /// memory, so a restart hands them out again).
+  std::set<std::string> checking;
   /// Told when exams wait for analysis (the AI queue).
   caf::actor work_listener;
   /// Whether the listener was told and has not taken since.

@@ -69,6 +69,13 @@ struct work_item {
   static constexpr std::size_t max_history = 20;
 };
 
+/// How the AI check of a radiologist report ended (`atom::checked`).
+enum class check_end : std::uint8_t {
+  classified, // translated (maybe) and classified: stored, event radcheck
+  failed,     // gave up after its retries: back to done, unclassified
+  returned,   // not tried (no AI endpoint): stays `check` for later
+};
+
 /// What an ingest did with an image.
 enum class ingest_outcome : std::uint8_t {
   queued,    // new, or a re-sent image of an errored/ignored exam
@@ -93,6 +100,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::store_aggregates)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::ingest_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::work_item)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::stats_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::store::rad_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xrv::check_end)
 
 namespace xrv {
 
@@ -126,7 +135,27 @@ using store_actor = caf::typed_actor<
   // Re-queues the exams the AI failed on at least this many seconds ago;
   // answers how many.
   caf::replies_to<atom::retry, int>::with<std::uint64_t>,
-  // Names the actor told (`atom::work`) when exams wait for analysis.
+  // -- FHIR fetcher and the report check --
+  // Done exams without a radiologist report created at or after this local
+  // time, oldest first (at most the number asked).
+  caf::replies_to<atom::awaiting, std::string,
+                  std::uint32_t>::with<std::vector<std::string>>,
+  // Stores what FHIR said: the patient's id and birth date fill empty
+  // fields only; a report with text is stored and the exam goes to `check`
+  // (or after its analysis when it is being analysed), event radreport.
+  caf::replies_to<atom::rad_report, std::string, store::patient_record,
+                  store::rad_report>::with<store::exam_view>,
+  // Leases the oldest exam in `check` that nobody checks; not_found when
+  // none. The status stays `check` until `atom::checked`, so a crash
+  // leaves it to be checked again.
+  caf::replies_to<atom::take_check>::with<store::exam_view>,
+  // Ends a lease: the classification (positive, severity, summary,
+  // text_en, model, latency) when classified, then status done.
+  caf::replies_to<atom::checked, std::string, store::rad_report,
+                  check_end>::with<store::exam_view>,
+  // -- end FHIR fetcher --
+  // Names the actor told (`atom::work`) when exams wait for analysis or
+  // for their report check.
   caf::reacts_to<atom::work, caf::actor>,
   // Dashboard counters.
   caf::replies_to<atom::counts>::with<store_counts>,

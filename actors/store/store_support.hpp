@@ -60,4 +60,25 @@ void signal_work(exam_store_state& st);
 [[nodiscard]] result<std::uint64_t> retry_errors(exam_store_state& st,
                                                  std::chrono::seconds age);
 
+// -- radiologist reports (report_flow.cpp) --
+
+/// Done exams without a report text since a local time (`atom::awaiting`).
+[[nodiscard]] std::vector<std::string>
+awaiting_report(const exam_store_state& st, const std::string& since,
+                std::uint32_t max);
+
+/// Stores what FHIR found (see `atom::rad_report` in store_actor.hpp).
+[[nodiscard]] result<store::exam_view>
+store_report(exam_store_state& st, const std::string& uid,
+             const store::patient_record& fhir_patient,
+             const store::rad_report& found);
+
+/// Leases the oldest exam in `check` (see `atom::take_check`).
+[[nodiscard]] result<store::exam_view> take_check(exam_store_state& st);
+
+/// Ends a check lease (see `atom::checked`).
+[[nodiscard]] result<store::exam_view>
+end_check(exam_store_state& st, const std::string& uid,
+          const store::rad_report& verdict, check_end how);
+
 } // namespace xrv::store_support

@@ -69,7 +69,10 @@ result<store::exam_view> finish_work(exam_store_state& st,
   auto& e = view->exam;
   if (e.status != exam_status::processing)
     return fail(errc::conflict, "Exam " + uid + " is not processing");
-  const bool check = st.check_pending.count(uid) > 0;
+  // A report stored meanwhile (pending) or before a restart (durable).
+  const bool check
+    = st.check_pending.count(uid) > 0
+      || (result != exam_status::queued && store::needs_check(e.rad));
   switch (result) {
   case exam_status::done: {
     const auto first = e.ai.created;
@@ -104,7 +107,8 @@ result<store::exam_view> finish_work(exam_store_state& st,
       log::get("store")->warn("cannot delete {}.dcm after the analysis: {}",
                               uid, ec.message());
   }
-  if (e.status == exam_status::queued || e.status == exam_status::requeue)
+  if (e.status == exam_status::queued || e.status == exam_status::requeue
+      || e.status == exam_status::check)
     signal_work(st);
   return std::move(*view);
 }

@@ -104,9 +104,22 @@ struct notifications_config {
 };
 
 struct fhir_config {
-  std::string url;      // FHIR_URL
-  std::string username; // FHIR_USERNAME
-  std::string password; // FHIR_PASSWORD
+  std::string url;            // FHIR_URL: r4 the FHIR base; hipocrate the host
+  std::string username;       // FHIR_USERNAME (Basic)
+  std::string password;       // FHIR_PASSWORD
+  std::string token;          // FHIR_TOKEN (Bearer; wins over Basic)
+  std::string dialect = "r4"; // FHIR_DIALECT: r4 or hipocrate
+  std::string identifier_system; // IDENTIFIER_SYSTEM of the CNP (r4)
+  int connect_timeout = 5;       // CONNECT_TIMEOUT, seconds
+  int timeout = 30;              // TIMEOUT, seconds per request
+  int probe_timeout = 10;        // PROBE_TIMEOUT, seconds (metadata)
+  int health_interval = 60;      // HEALTH_INTERVAL, seconds between probes
+  int lookback_days = 14;        // LOOKBACK_DAYS: exams this recent
+  int requests_per_minute = 60;  // REQUESTS_PER_MINUTE: 0 = unlimited
+  int poll_interval = 60;        // POLL_INTERVAL, seconds between rounds
+  int backoff_seconds = 900;     // BACKOFF_SECONDS: first wait after a miss
+  int backoff_max_hours = 12;    // BACKOFF_MAX_HOURS: longest wait
+  int match_hours = 24;          // MATCH_HOURS: request/report vs exam time
 };
 
 struct processing_config {

@@ -211,6 +211,14 @@ std::optional<std::string> set_priority(app_config& c, const std::string& v) {
   return std::nullopt;
 }
 
+std::optional<std::string> set_dialect(app_config& c, const std::string& v) {
+  const auto l = lower(v);
+  if (l != "r4" && l != "hipocrate")
+    return "expected r4 or hipocrate";
+  c.fhir.dialect = l;
+  return std::nullopt;
+}
+
 std::optional<std::string> set_log_level(app_config& c, const std::string& v) {
   auto u = upper(v);
   if (u != "DEBUG" && u != "INFO" && u != "WARNING" && u != "ERROR")
@@ -227,6 +235,7 @@ using pc = processing_config;
 using lc = limits_config;
 using dbc = dashboard_config;
 using nc = notifications_config;
+using fc = fhir_config;
 constexpr int unbounded = INT_MAX;
 
 constexpr std::array fixed_keys{
@@ -311,6 +320,28 @@ constexpr std::array fixed_keys{
            set_text<&ac::fhir, &fhir_config::username>},
   key_spec{"fhir", "FHIR_PASSWORD",
            set_text<&ac::fhir, &fhir_config::password>},
+  key_spec{"fhir", "FHIR_TOKEN", set_text<&ac::fhir, &fc::token>},
+  key_spec{"fhir", "FHIR_DIALECT", set_dialect},
+  key_spec{"fhir", "IDENTIFIER_SYSTEM",
+           set_text<&ac::fhir, &fc::identifier_system>},
+  key_spec{"fhir", "CONNECT_TIMEOUT",
+           set_int<&ac::fhir, &fc::connect_timeout, 1, 600>},
+  key_spec{"fhir", "TIMEOUT", set_int<&ac::fhir, &fc::timeout, 1, 3600>},
+  key_spec{"fhir", "PROBE_TIMEOUT",
+           set_int<&ac::fhir, &fc::probe_timeout, 1, 600>},
+  key_spec{"fhir", "HEALTH_INTERVAL",
+           set_int<&ac::fhir, &fc::health_interval, 1, 86400>},
+  key_spec{"fhir", "LOOKBACK_DAYS",
+           set_int<&ac::fhir, &fc::lookback_days, 1, 3650>},
+  key_spec{"fhir", "REQUESTS_PER_MINUTE",
+           set_int<&ac::fhir, &fc::requests_per_minute, 0, 100000>},
+  key_spec{"fhir", "POLL_INTERVAL",
+           set_int<&ac::fhir, &fc::poll_interval, 1, 86400>},
+  key_spec{"fhir", "BACKOFF_SECONDS",
+           set_int<&ac::fhir, &fc::backoff_seconds, 1, 86400>},
+  key_spec{"fhir", "BACKOFF_MAX_HOURS",
+           set_int<&ac::fhir, &fc::backoff_max_hours, 1, 720>},
+  key_spec{"fhir", "MATCH_HOURS", set_int<&ac::fhir, &fc::match_hours, 1, 720>},
   key_spec{"processing", "PAGE_SIZE",
            set_int<&ac::processing, &pc::page_size, 1, 100>},
   key_spec{"processing", "KEEP_DICOM",

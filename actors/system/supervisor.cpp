@@ -5,11 +5,11 @@
 #include "actors/dicom/converter.hpp"
 #include "actors/dicom/query_scheduler.hpp"
 #include "actors/dicom/receiver.hpp"
+#include "actors/fhir/fetcher.hpp"
 #include "actors/limiter/limiter.hpp"
 #include "actors/notify/notifier.hpp"
 #include "actors/store/exam_store.hpp"
 #include "actors/system/log.hpp"
-#include "actors/system/unavailable.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
@@ -103,6 +103,7 @@ system_handles start_actors(caf::actor_system& sys,
   broadcaster_config bc;
   bc.severity_threshold = cfg.processing.severity_threshold;
   bc.heartbeat = std::chrono::seconds(cfg.dashboard.ws_heartbeat);
+  bc.fhir_enabled = cfg.processing.enable_his && !cfg.fhir.url.empty();
   h.broadcaster = sys.spawn(broadcaster, bc);
   exam_store_config sc;
   sc.severity_threshold = cfg.processing.severity_threshold;
@@ -148,10 +149,9 @@ system_handles start_actors(caf::actor_system& sys,
   qc.min_free_mb = cfg.dicom.min_free_mb;
   h.query = sys.spawn(query_scheduler, qc, h.store, h.converters);
   // -- end query scheduler --
+  h.fetcher = sys.spawn(fhir::fetcher, fhir::fetcher_settings(cfg), h.store);
   caf::anon_send(h.broadcaster, atom::peers::value,
-                 broadcast_peers{h.store, h.query});
-  h.fetcher
-    = sys.spawn(unavailable<fetcher_actor>, std::string{"FHIR fetcher"});
+                 broadcast_peers{h.store, h.query, h.fetcher});
   notifier_config nc;
   nc.enabled = cfg.processing.enable_ntfy;
   nc.ntfy = cfg.notifications;

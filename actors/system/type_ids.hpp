@@ -82,6 +82,13 @@ CAF_BEGIN_TYPE_ID_BLOCK(xrv, caf::first_custom_type_id)
   CAF_ADD_ATOM(xrv, xrv::atom, subscribe, "subscribe")
   CAF_ADD_ATOM(xrv, xrv::atom, peers, "peers")
 
+  // -- FHIR fetcher (actors/fhir) and the radiologist report's check --
+  CAF_ADD_ATOM(xrv, xrv::atom, fetch, "fetch")
+  CAF_ADD_ATOM(xrv, xrv::atom, rad_report, "rad_report")
+  CAF_ADD_ATOM(xrv, xrv::atom, awaiting, "awaiting")
+  CAF_ADD_ATOM(xrv, xrv::atom, take_check, "take_check")
+  CAF_ADD_ATOM(xrv, xrv::atom, checked, "checked")
+
   CAF_ADD_TYPE_ID(xrv, (xrv::component_health))
 
 CAF_END_TYPE_ID_BLOCK(xrv)

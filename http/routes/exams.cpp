@@ -44,20 +44,6 @@ std::string today() {
     .substr(0, 10);
 }
 
-// Parses an action body; the error names what is wrong.
-result<std::string> uid_field(const json::object& body) {
-  auto* uid = body.if_contains("uid");
-  if (uid == nullptr || uid->is_null())
-    return fail(errc::invalid_input, "uid: required");
-  if (!uid->is_string())
-    return fail(errc::invalid_input, "uid: must be a string");
-  std::string s{uid->as_string()};
-  if (!store::is_valid_uid(s))
-    return fail(errc::invalid_input,
-                "uid: must be a DICOM UID (digits and dots, at most 64)");
-  return s;
-}
-
 } // namespace
 
 void add_exam_routes(router& r, const context_ptr& ctx) {
@@ -189,10 +175,7 @@ void add_exam_routes(router& r, const context_ptr& ctx) {
 
   r.add({"POST", "/api/requeue", access::authenticated,
          [ctx, store](request& req, const path_params&, const responder& done) {
-           auto body = parse_object(req.body);
-           if (!body)
-             return done(action_error(400, body.error().detail));
-           auto uid = uid_field(*body);
+           auto uid = uid_of_body(req.body);
            if (!uid)
              return done(action_error(400, uid.error().detail));
            ask(

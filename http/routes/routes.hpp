@@ -27,6 +27,7 @@ void add_dicom_routes(router& r, const context_ptr& ctx);
 /// /api/check, /api/analyse, /api/translate (the AI queue).
 void add_ai_routes(router& r, const context_ptr& ctx);
 
-void add_pending_routes(router& r, const context_ptr& ctx);
+/// POST /api/getrad: a radiologist report fetch in the background.
+void add_fhir_routes(router& r, const context_ptr& ctx);
 
 } // namespace xrv::http

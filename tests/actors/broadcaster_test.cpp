@@ -93,6 +93,21 @@ fake_store(store_actor::stateful_pointer<fake_store_state> self,
     [](atom::retry, int) -> caf::result<std::uint64_t> {
       return caf::sec::unexpected_message;
     },
+    [](atom::awaiting, const std::string&,
+       std::uint32_t) -> caf::result<std::vector<std::string>> {
+      return caf::sec::unexpected_message;
+    },
+    [](atom::rad_report, const std::string&, const store::patient_record&,
+       const store::rad_report&) -> caf::result<store::exam_view> {
+      return caf::sec::unexpected_message;
+    },
+    [](atom::take_check) -> caf::result<store::exam_view> {
+      return caf::sec::unexpected_message;
+    },
+    [](atom::checked, const std::string&, const store::rad_report&,
+       check_end) -> caf::result<store::exam_view> {
+      return caf::sec::unexpected_message;
+    },
     [](atom::work, const caf::actor&) {},
     [self](atom::counts) {
       return *self->state.counts;
@@ -128,7 +143,7 @@ protected:
     bc.heartbeat = std::chrono::seconds(1); // 4 ticks
     bc_ = sys_->spawn(broadcaster, bc);
     caf::anon_send(bc_, atom::peers::value,
-                   broadcast_peers{store_, query_actor{}});
+                   broadcast_peers{store_, query_actor{}, fetcher_actor{}});
     sched_->run();
   }
 
@@ -186,7 +201,10 @@ TEST_F(BroadcasterActor, NewClientAloneGetsConnectedWithItsAddress) {
   auto f = second->last();
   EXPECT_EQ(f.at("event").at("name").as_string(), "connected");
   EXPECT_EQ(f.at("event").at("payload").at("address").as_string(), "10.1.2.3");
+  EXPECT_EQ(f.at("event").at("payload").at("role").as_string(), "admin");
   EXPECT_EQ(f.at("dashboard").at("queue_size").as_int64(), 5);
+  EXPECT_EQ(join(true)->last().at("event").at("payload").at("role").as_string(),
+            "user");
   // The first client did not get the second one's `connected`.
   ASSERT_EQ(first->frames.size(), 1U);
 }

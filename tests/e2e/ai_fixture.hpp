@@ -121,8 +121,8 @@ protected:
       << extra;
     std::vector<std::string> argv{XRV_BINARY};
     argv.insert(argv.end(), flags.begin(), flags.end());
-    server_ = std::make_unique<child_process>(
-      std::move(argv), d, std::map<std::string, std::string>{}, d / "out.txt");
+    server_ = std::make_unique<child_process>(std::move(argv), d, env_,
+                                              d / "out.txt");
     ASSERT_TRUE(wait_until(
       [this] {
         return http_call("GET", url("/healthz")).status == 200;
@@ -197,6 +197,8 @@ protected:
   }
 
   temp_dir dir_;
+  /// Added to the server's environment (XRV_<SECTION>_<KEY> settings).
+  std::map<std::string, std::string> env_;
   /// More `[users]` lines (`name = password,role\n`), set before `start`.
   std::string extra_users_;
   /// More `[dashboard]` lines, set before `start`.

@@ -53,8 +53,12 @@ TEST(BroadcastFrame, StateFrameCarriesEveryKeyAndNoEvent) {
   s.min_latency = 1;
   s.max_latency = 4.25;
   s.next_query = "2026-11-24 10:00:00";
+  s.fhir_enabled = true;
+  s.fhir_health = true;
   auto f = parse(serialize_frame(s, nullptr));
-  EXPECT_EQ(f.size(), 4U);
+  EXPECT_EQ(f.size(), 5U);
+  EXPECT_TRUE(f.at("fhir").at("enabled").as_bool());
+  EXPECT_TRUE(f.at("fhir").at("health").as_bool());
   EXPECT_FALSE(f.contains("event"));
   const auto& d = f.at("dashboard").as_object();
   EXPECT_EQ(d.at("queue_size").as_int64(), 3);

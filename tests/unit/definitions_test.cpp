@@ -249,7 +249,7 @@ TEST(StatusTransitions, FullTable) {
     /* error      */ {false, true, false, false, false, false, true, true},
     /* ignore     */ {false, true, false, false, false, false, true, true},
     /* requeue    */ {false, false, true, false, false, false, true, false},
-    /* check      */ {false, false, true, false, false, false, true, true},
+    /* check      */ {false, false, true, true, false, false, true, true},
   }};
   for (const auto from : all)
     for (const auto to : all)
