@@ -329,7 +329,11 @@ void queue_support::pump(self_ptr self) {
     st.ready.pop_front();
     dispatch(self, next, *ep);
   }
-  if (!st.taking && !st.store_empty && choose_endpoint(views(st)))
+  // One exam of look-ahead: while every slot is busy, the next exam is taken
+  // now (its store write off the critical path), so that it starts the
+  // moment a slot frees; an outage gives it back with the rest of `ready`.
+  if (!st.taking && !st.store_empty
+      && (choose_endpoint(views(st)) || st.ready.empty()))
     take(self);
   // Radiologist reports to check use the slots left.
   pump_checks(self);
