@@ -63,14 +63,14 @@ struct openai_config {
   std::vector<std::string> urls; // OPENAI_URLS: endpoints 3, 4, ...
   std::string api_key = "sk-your-api-key";
   std::string model_name = "medgemma-4b-it";
-  int slots = 1;                // SLOTS
-  int connect_timeout = 5;      // CONNECT_TIMEOUT, seconds
-  int timeout = 300;            // TIMEOUT, seconds
-  int health_interval = 60;     // HEALTH_INTERVAL, seconds between probes
-  int max_retries = 3;          // MAX_RETRIES: attempts before `error`
-  int retry_delay_ms = 2000;    // RETRY_DELAY_MS: first back-off, doubling
+  int slots = 1;                   // SLOTS
+  int connect_timeout = 5;         // CONNECT_TIMEOUT, seconds
+  int timeout = 300;               // TIMEOUT, seconds
+  int health_interval = 60;        // HEALTH_INTERVAL, seconds between probes
+  int max_retries = 3;             // MAX_RETRIES: attempts before `error`
+  int retry_delay_ms = 2000;       // RETRY_DELAY_MS: first back-off, doubling
   double error_retry_minutes = 60; // ERROR_RETRY_MINUTES: 0 = never
-  bool oldest_first = false;    // QUEUE_ORDER = oldest (default newest)
+  bool oldest_first = false;       // QUEUE_ORDER = oldest (default newest)
   // The llama.cpp/Ollama sampling fields of the image request; an empty
   // value in the file means "not sent".
   std::optional<double> temperature = 0.6;      // TEMPERATURE
