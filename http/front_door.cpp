@@ -8,6 +8,7 @@
 
 #include <caf/send.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -66,14 +67,10 @@ bool same_origin(std::string_view origin, std::string_view host) {
   auto scheme_end = origin.find("://");
   if (scheme_end == std::string_view::npos || host.empty())
     return false; // "null" (sandboxed or file pages) and malformed origins
-  auto authority = origin.substr(scheme_end + 3);
-  if (authority.size() != host.size())
-    return false;
-  for (std::size_t i = 0; i < host.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(authority[i]))
-        != std::tolower(static_cast<unsigned char>(host[i])))
-      return false;
-  return true;
+  return std::ranges::equal(origin.substr(scheme_end + 3), host,
+                            [](unsigned char a, unsigned char b) {
+                              return std::tolower(a) == std::tolower(b);
+                            });
 }
 
 router build_router(const context_ptr& ctx) {

@@ -5,6 +5,7 @@
 #include "http/server.hpp"
 
 #include "actors/system/log.hpp"
+#include "http/ws_session.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,12 +14,11 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <atomic>
-#include <deque>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -77,149 +77,6 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
 };
 
 namespace {
-
-// A dashboard WebSocket connection: server to client only. Frames wait in a
-// bounded queue on the connection's strand; only one write is in flight at a
-// time (Beast's rule). A client that falls too far behind is cut off instead
-// of making the broadcaster or anyone else wait.
-class ws_session : public broadcast::client,
-                   public std::enable_shared_from_this<ws_session> {
-public:
-  ws_session(tcp::socket&& socket, std::shared_ptr<server::impl> srv,
-             std::string client_ip)
-      : ws_(std::move(socket)), srv_(std::move(srv)),
-        client_ip_(std::move(client_ip)) {
-    ++srv_->connections;
-  }
-
-  ~ws_session() override {
-    --srv_->connections;
-  }
-
-  ws_session(const ws_session&) = delete;
-  ws_session& operator=(const ws_session&) = delete;
-
-  void start(bhttp::request<bhttp::string_body> req,
-             std::function<void(broadcast::client_ptr)> on_open) {
-    websocket::stream_base::timeout t{};
-    t.handshake_timeout = std::chrono::seconds(10);
-    t.idle_timeout = srv_->opts.ws_idle_timeout;
-    t.keep_alive_pings = true;
-    ws_.set_option(t);
-    // Clients send nothing but control frames; a data message is ignored,
-    // and a large one ends the connection.
-    ws_.read_message_max(4096);
-    ws_.set_option(
-      websocket::stream_base::decorator([](websocket::response_type& res) {
-        res.set(bhttp::field::server, "XRayVision");
-      }));
-    auto self = shared_from_this();
-    ws_.async_accept(
-      req, [self, on_open = std::move(on_open)](beast::error_code ec) {
-        if (ec) {
-          self->open_ = false;
-          return;
-        }
-        on_open(self);
-        self->do_read();
-      });
-  }
-
-  void send(broadcast::frame f) override {
-    if (!open_)
-      return;
-    net::post(ws_.get_executor(),
-              [self = shared_from_this(), f = std::move(f)]() mutable {
-                self->enqueue(std::move(f));
-              });
-  }
-
-  void close() override {
-    net::post(ws_.get_executor(), [self = shared_from_this()] {
-      if (!self->open_)
-        return;
-      self->open_ = false;
-      self->ws_.async_close(websocket::close_code::going_away,
-                            [self](beast::error_code) {});
-    });
-  }
-
-  [[nodiscard]] bool open() const override {
-    return open_;
-  }
-
-private:
-  void enqueue(broadcast::frame f) {
-    if (!open_)
-      return;
-    const auto& o = srv_->opts;
-    if (queue_.size() >= o.ws_queue_frames
-        || queued_bytes_ + f->size() > o.ws_queue_bytes) {
-      log::get("ws")->warn(
-        "dashboard client {} is not reading ({} frames waiting); "
-        "disconnected",
-        client_ip_, queue_.size());
-      return abort();
-    }
-    queued_bytes_ += f->size();
-    queue_.push_back(std::move(f));
-    if (queue_.size() == 1)
-      do_write();
-  }
-
-  void do_write() {
-    ws_.text(true);
-    ws_.async_write(
-      net::buffer(*queue_.front()),
-      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        self->on_write(ec);
-      });
-  }
-
-  void on_write(beast::error_code ec) {
-    if (queue_.empty())
-      return; // aborted meanwhile
-    queued_bytes_ -= queue_.front()->size();
-    queue_.pop_front();
-    if (ec)
-      return abort();
-    if (!queue_.empty())
-      do_write();
-  }
-
-  void do_read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec,
-                                                        std::size_t n) {
-      if (ec) {
-        // Closed by the client, timed out (no answer to our pings) or too
-        // large a message: the connection is over.
-        self->open_ = false;
-        return;
-      }
-      self->buffer_.consume(n);
-      self->do_read();
-    });
-  }
-
-  // Drops the connection at once: pending operations end with an error.
-  void abort() {
-    open_ = false;
-    queue_.clear();
-    queued_bytes_ = 0;
-    beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both,
-                                                   ignored);
-    beast::get_lowest_layer(ws_).close();
-  }
-
-  websocket::stream<beast::tcp_stream> ws_;
-  std::shared_ptr<server::impl> srv_;
-  std::string client_ip_;
-  beast::flat_buffer buffer_;
-  std::deque<broadcast::frame> queue_;
-  std::size_t queued_bytes_ = 0;
-  std::atomic<bool> open_{true};
-};
 
 class session : public std::enable_shared_from_this<session> {
 public:
@@ -347,8 +204,11 @@ private:
       return write(std::move(res));
     }
     stream_.expires_never();
-    std::make_shared<ws_session>(stream_.release_socket(), srv_, client_ip_)
-      ->start(std::move(msg), std::move(d.on_open));
+    start_ws_session(
+      stream_.release_socket(), std::move(msg), srv_->opts.ws,
+      // Counts the connection, and keeps the listener state alive with it.
+      std::shared_ptr<std::atomic<std::size_t>>(srv_, &srv_->connections),
+      client_ip_, std::move(d.on_open));
   }
 
   void write(response res) {

@@ -16,6 +16,18 @@
 
 namespace xrv::http {
 
+/// Dashboard WebSocket clients: how far one may fall behind, and how long it
+/// may stay silent.
+struct ws_limits {
+  /// Frames and bytes a client may have waiting before it is disconnected
+  /// as too slow.
+  std::size_t queue_frames = 256;
+  std::size_t queue_bytes = std::size_t{8} << 20;
+  /// A ping after half of this without traffic from the client, and the
+  /// connection closed when the rest passes without an answer.
+  std::chrono::seconds idle_timeout{60};
+};
+
 /// Listener settings; the limits follow Beast's advanced server example.
 struct server_options {
   std::string bind = "0.0.0.0";
@@ -25,13 +37,7 @@ struct server_options {
   std::size_t header_limit = 16 * 1024;
   std::chrono::seconds read_timeout{30}; // idle keep-alive and slow clients
   std::size_t max_connections = 10'000;
-  /// WebSocket: frames and bytes a client may have waiting before it is
-  /// disconnected as too slow.
-  std::size_t ws_queue_frames = 256;
-  std::size_t ws_queue_bytes = std::size_t{8} << 20;
-  /// WebSocket: a ping after half of this without traffic from the client,
-  /// and the connection closed when the rest passes without an answer.
-  std::chrono::seconds ws_idle_timeout{60};
+  ws_limits ws;
 };
 
 /// Receives each parsed request; answers through the responder.

@@ -30,7 +30,6 @@ void fan_out(broadcaster_state& st, const broadcast::frame& admin_frame,
                              [](const broadcaster_state::subscriber& s) {
                                return !s.conn->open();
                              });
-  st.dropped += static_cast<std::uint64_t>(st.clients.end() - gone);
   st.clients.erase(gone, st.clients.end());
   for (auto& s : st.clients)
     s.conn->send(s.user && user_frame ? user_frame : admin_frame);
@@ -89,6 +88,12 @@ void refresh_failed(self_ptr self, const caf::error& err, const char* what) {
   after_refresh(self);
 }
 
+// Every question of the round was answered: a later failure is news again.
+void refresh_succeeded(self_ptr self) {
+  self->state.refresh_failed = false;
+  after_refresh(self);
+}
+
 void apply_counts(broadcaster_state& st, const store_counts& c) {
   st.current.queue = c.queue;
   st.current.check = c.check;
@@ -100,15 +105,14 @@ void apply_counts(broadcaster_state& st, const store_counts& c) {
 void ask_fhir_health(self_ptr self) {
   auto& st = self->state;
   if (!st.cfg.fhir_enabled || !st.peers.fetcher) {
-    after_refresh(self);
+    refresh_succeeded(self);
     return;
   }
   self->request(st.peers.fetcher, st.cfg.ask_timeout, atom::health::value)
     .then(
       [self](const component_health& h) {
         self->state.current.fhir_health = h.available;
-        self->state.refresh_failed = false;
-        after_refresh(self);
+        refresh_succeeded(self);
       },
       [self](const caf::error& err) {
         self->state.current.fhir_health = false;

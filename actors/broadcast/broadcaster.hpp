@@ -46,7 +46,6 @@ struct broadcaster_state {
   std::uint64_t ticks = 0;
   bool refreshing = false;
   bool refresh_failed = false; // logged once until it works again
-  std::uint64_t dropped = 0;   // clients that went away
 
   static inline const char* name = "broadcaster";
 };

@@ -249,7 +249,7 @@ int main(int argc, char** argv) {
     so.bind = cfg->dashboard.bind;
     so.port = static_cast<unsigned short>(cfg->dashboard.port);
     so.threads = cfg->dashboard.http_threads;
-    so.ws_queue_frames = static_cast<std::size_t>(cfg->dashboard.ws_queue);
+    so.ws.queue_frames = static_cast<std::size_t>(cfg->dashboard.ws_queue);
     http::server srv{so,
                      [door](http::request req, http::responder done) {
                        door->handle(std::move(req), std::move(done));
