@@ -11,6 +11,14 @@
 
 namespace xrv::dicom {
 
+/// How stored values become samples: `(value & mask) ^ flip`. The mask
+/// keeps the BitsStored bits (the others may hold overlays or garbage); the
+/// flip of the sign bit turns two's complement into an offset unsigned value.
+struct sample_bits {
+  std::uint16_t mask = 0xFFFF;
+  std::uint16_t flip = 0;
+};
+
 /// Reduces `src_width` x `src_height` samples to `dst_width` x `dst_height`:
 /// each output sample is the mean of the source samples under its footprint,
 /// weighted by the area they cover (OpenCV's INTER_AREA, pbmplus's
@@ -18,8 +26,10 @@ namespace xrv::dicom {
 class area_reducer {
 public:
   /// Every side must be at least 1 and `dst_*` at most `src_*`; otherwise
-  /// the reducer is invalid (`valid()` false) and ignores its input.
-  area_reducer(int src_width, int src_height, int dst_width, int dst_height);
+  /// the reducer is invalid (`valid()` false) and ignores its input. Input
+  /// values are read through `bits`.
+  area_reducer(int src_width, int src_height, int dst_width, int dst_height,
+               sample_bits bits = {});
 
   /// False when the sizes given to the constructor are impossible.
   [[nodiscard]] bool valid() const noexcept {
@@ -46,6 +56,7 @@ private:
   void finish_output_row();
 
   bool valid_ = false;
+  sample_bits bits_;
   int src_width_ = 0;
   int src_height_ = 0;
   int dst_width_ = 0;
@@ -57,19 +68,16 @@ private:
   // sum stays below 65535 * 65535 < 2^32.
   std::vector<std::uint32_t> columns_;
 
-  // How output column j gathers its source columns: whole columns
-  // [first, end) at weight dst_width, then column `end` at `straddle`
-  // weight when it also reaches into column j + 1 (0 when none does).
-  struct column_plan {
-    std::uint32_t first = 0;
-    std::uint32_t end = 0;
-    std::uint32_t straddle = 0;
-  };
-
-  std::vector<column_plan> plans_;
-  std::vector<std::uint64_t> prefix_; // running column sums, 0 first
-  std::uint64_t total_ = 0;           // src_width * src_height: all weights
-  double inverse_ = 0;                // 1 / total_
+  // Output column j is the sum over k < taps_ of source column
+  // starts_[j] + k times weights_[j * taps_ + k] (an integer: the overlap
+  // in grid units), every column with the same number of taps.
+  std::size_t taps_ = 1;
+  std::vector<std::uint32_t> starts_;
+  std::vector<double> weights_;
+  std::vector<double> row_; // the column sums as doubles, zero-padded
+  // One output row's weighted sums (below 2^48, so exact as doubles).
+  std::vector<double> sums_;
+  double total_ = 0; // src_width * src_height: all weights, below 2^32
   std::vector<std::uint16_t> out_;
 };
 
@@ -77,6 +85,6 @@ private:
 /// empty if the sizes are impossible or `src` has the wrong size.
 [[nodiscard]] std::vector<std::uint16_t>
 area_reduce(std::span<const std::uint16_t> src, int width, int height,
-            int dst_width, int dst_height);
+            int dst_width, int dst_height, sample_bits bits = {});
 
 } // namespace xrv::dicom

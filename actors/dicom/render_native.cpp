@@ -180,7 +180,8 @@ std::optional<native_image> qualify(DcmDataset& ds, E_TransferSyntax xfer,
 // The first frame, streamed band by band through the area reducer.
 std::optional<std::vector<std::uint16_t>>
 reduce_first_frame(const native_image& image, int width, int height) {
-  area_reducer reducer{image.width, image.height, width, height};
+  area_reducer reducer{image.width, image.height, width, height,
+                       sample_bits{image.mask, image.flip}};
   if (!reducer.valid())
     return std::nullopt;
   const auto columns = static_cast<std::size_t>(image.width);
@@ -191,7 +192,6 @@ reduce_first_frame(const native_image& image, int width, int height) {
   std::vector<std::uint16_t> band(band_rows * columns);
   std::vector<std::uint8_t> bytes(image.bytes_per_sample == 1 ? band.size()
                                                               : 0);
-  const bool normalise = image.mask != 0xFFFF || image.flip != 0;
   // Reads from the file when the value was not loaded (the converter loads
   // large values lazily), from memory otherwise; never loads it whole.
   DcmFileCache cache;
@@ -208,10 +208,6 @@ reduce_first_frame(const native_image& image, int width, int height) {
       return std::nullopt;
     if (!bytes.empty())
       std::copy_n(bytes.begin(), count, band.begin());
-    if (normalise)
-      for (std::size_t i = 0; i < count; ++i)
-        band[i]
-          = static_cast<std::uint16_t>((band[i] & image.mask) ^ image.flip);
     reducer.add_rows(std::span{band.data(), count});
     row += n;
   }

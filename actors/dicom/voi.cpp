@@ -6,15 +6,28 @@
 
 namespace xrv::dicom {
 
+namespace {
+
+// The lowest and highest sample, in a loop GCC vectorises
+// (std::minmax_element is not). `samples` must not be empty.
+std::pair<int, int> sample_range(std::span<const std::uint16_t> samples) {
+  std::uint16_t low = samples.front();
+  std::uint16_t high = samples.front();
+  for (const auto s : samples) {
+    low = std::min(low, s);
+    high = std::max(high, s);
+  }
+  return {low, high};
+}
+
+} // namespace
+
 std::optional<voi_window>
 histogram_window(std::span<const std::uint16_t> samples, double share,
                  const linear_modality& modality) {
   if (samples.empty())
     return std::nullopt;
-  const auto [min_it, max_it]
-    = std::minmax_element(samples.begin(), samples.end());
-  const int min = *min_it;
-  const int max = *max_it;
+  const auto [min, max] = sample_range(samples);
   if (min >= max)
     return std::nullopt;
   const auto count = static_cast<std::size_t>(max - min + 1);
@@ -87,10 +100,8 @@ to_display(std::span<const std::uint16_t> samples,
            bool inverse, const std::array<std::uint8_t, 256>& gamma) {
   if (samples.empty())
     return {};
-  const auto [min_it, max_it]
-    = std::minmax_element(samples.begin(), samples.end());
-  const int low = *min_it;
-  const auto lut = display_lut(low, *max_it, modality, window, inverse, gamma);
+  const auto [low, high] = sample_range(samples);
+  const auto lut = display_lut(low, high, modality, window, inverse, gamma);
   if (lut.empty())
     return {};
   std::vector<std::uint8_t> out(samples.size());

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <numeric>
+#include <random>
 #include <vector>
 
 namespace {
@@ -77,6 +78,95 @@ TEST(AreaReduce, SameSizeIsTheIdentityAndOnePixelIsTheMean) {
   // (5 + 0 + 65535 + 7 + 1 + 2) / 6 = 10925.
   EXPECT_EQ(area_reduce(src, 3, 2, 1, 1), (samples{10925}));
   EXPECT_EQ(area_reduce(samples{42}, 1, 1, 1, 1), (samples{42}));
+}
+
+// The definition, in exact integers: every source sample times the area it
+// shares with the output sample, over the output's area, rounded half up.
+samples brute_force_reduce(const samples& src, int w, int h, int dw, int dh) {
+  const auto overlap = [](std::uint64_t a0, std::uint64_t a1, std::uint64_t b0,
+                          std::uint64_t b1) {
+    const auto lo = std::max(a0, b0);
+    const auto hi = std::min(a1, b1);
+    return hi > lo ? hi - lo : 0;
+  };
+  const auto W = static_cast<std::uint64_t>(w);
+  const auto H = static_cast<std::uint64_t>(h);
+  const auto DW = static_cast<std::uint64_t>(dw);
+  const auto DH = static_cast<std::uint64_t>(dh);
+  const std::uint64_t total = W * H;
+  samples out;
+  for (std::uint64_t i = 0; i < DH; ++i)
+    for (std::uint64_t j = 0; j < DW; ++j) {
+      std::uint64_t sum = 0;
+      for (std::uint64_t y = 0; y < H; ++y)
+        for (std::uint64_t x = 0; x < W; ++x)
+          sum += src[y * W + x]
+                 * overlap(y * DH, (y + 1) * DH, i * H, (i + 1) * H)
+                 * overlap(x * DW, (x + 1) * DW, j * W, (j + 1) * W);
+      out.push_back(
+        static_cast<std::uint16_t>((2 * sum + total) / (2 * total)));
+    }
+  return out;
+}
+
+TEST(AreaReduce, MatchesTheExactDefinitionOnRandomImages) {
+  // Small values make many exact ties (k + 1/2), large ones test the range.
+  std::mt19937 rng{20261124};
+  for (int round = 0; round < 300; ++round) {
+    const int w = std::uniform_int_distribution{1, 40}(rng);
+    const int h = std::uniform_int_distribution{1, 30}(rng);
+    const int dw = std::uniform_int_distribution{1, w}(rng);
+    const int dh = std::uniform_int_distribution{1, h}(rng);
+    const int top = round % 3 == 0 ? 3 : round % 3 == 1 ? 4095 : 65535;
+    samples src(static_cast<std::size_t>(w * h));
+    for (auto& v : src)
+      v = static_cast<std::uint16_t>(
+        std::uniform_int_distribution{0, top}(rng));
+    ASSERT_EQ(area_reduce(src, w, h, dw, dh),
+              brute_force_reduce(src, w, h, dw, dh))
+      << w << "x" << h << " -> " << dw << "x" << dh << ", values to " << top;
+  }
+}
+
+TEST(AreaReduce, TheRadiographSizeMatchesTheExactDefinition) {
+  // The bench's and a typical detector's size, 2500x2000 -> 896x716, on a
+  // 12-bit pattern: only the first output rows and columns are brute-forced.
+  const int w = 2500;
+  const int h = 2000;
+  samples src(static_cast<std::size_t>(w) * h);
+  for (std::size_t i = 0; i < src.size(); ++i)
+    src[i] = static_cast<std::uint16_t>((i * 2654435761U) >> 20 & 0xFFF);
+  const auto out = area_reduce(src, w, h, 896, 716);
+  ASSERT_EQ(out.size(), 896U * 716U);
+  // 90 outputs of the top-left corner against the definition over the
+  // source samples under each.
+  const auto W = static_cast<std::uint64_t>(w);
+  const auto H = static_cast<std::uint64_t>(h);
+  for (std::uint64_t i = 0; i < 9; ++i)
+    for (std::uint64_t j = 0; j < 10; ++j) {
+      std::uint64_t sum = 0;
+      for (std::uint64_t y = i * H / 716; y <= ((i + 1) * H - 1) / 716; ++y)
+        for (std::uint64_t x = j * W / 896; x <= ((j + 1) * W - 1) / 896; ++x) {
+          const auto wy
+            = std::min((y + 1) * 716, (i + 1) * H) - std::max(y * 716, i * H);
+          const auto wx
+            = std::min((x + 1) * 896, (j + 1) * W) - std::max(x * 896, j * W);
+          sum += src[y * W + x] * wy * wx;
+        }
+      EXPECT_EQ(out[i * 896 + j], (2 * sum + W * H) / (2 * W * H))
+        << "output " << i << "," << j;
+    }
+}
+
+TEST(AreaReduce, StoredBitsAreMaskedAndSignedValuesShifted) {
+  // 12 bits stored: the top nibble (an overlay, say) is ignored.
+  const samples dirty{0xF000 | 100, 0xA000 | 300};
+  EXPECT_EQ(area_reduce(dirty, 2, 1, 1, 1, {0x0FFF, 0}), (samples{200}));
+  // 12-bit two's complement: -1 and +1 become 2047 and 2049 (sign flipped).
+  const samples sign{0x0FFF, 0x0001};
+  EXPECT_EQ(area_reduce(sign, 2, 1, 2, 1, {0x0FFF, 0x0800}),
+            (samples{0x07FF, 0x0801}));
+  EXPECT_EQ(area_reduce(sign, 2, 1, 1, 1, {0x0FFF, 0x0800}), (samples{0x0800}));
 }
 
 TEST(AreaReduce, FullScaleTallColumnDoesNotOverflow) {
