@@ -410,4 +410,10 @@ result<app_config> load_config(const cli_options& cli,
   return c;
 }
 
+int converter_count(int configured, unsigned cores) noexcept {
+  if (configured > 0)
+    return configured;
+  return std::max(1, static_cast<int>(cores / 2));
+}
+
 } // namespace xrv::config

@@ -131,7 +131,7 @@ struct processing_config {
   bool enable_his = false;
   int query_interval = 300; // seconds
   int severity_threshold = 5;
-  int converters = 2;     // CONVERTERS: parallel DICOM-to-PNG workers
+  int converters = 0;     // CONVERTERS: DICOM-to-PNG workers; 0 = auto
   int png_max_size = 896; // PNG_MAX_SIZE: long side of renderings
   double png_gamma = 1.2; // PNG_GAMMA: 1.0 = none
   int purge_days = 0;     // PURGE_DAYS: drop old error/ignore exams; 0 never
@@ -195,6 +195,13 @@ parse_command_line(const std::vector<std::string>& args);
 
 /// The `--help` text.
 [[nodiscard]] std::string usage_text();
+
+/// How many converter workers run: `configured` ([processing] CONVERTERS),
+/// or for 0 ("auto") half of the machine's `cores`, at least 1. Rendering
+/// is CPU-bound; the other half is left to receiving, the store and HTTP
+/// (on 2 cores, 2 converters cut C-STORE throughput under 4 associations
+/// to 0.86 of storescp's and doubled a rendering's wall time).
+[[nodiscard]] int converter_count(int configured, unsigned cores) noexcept;
 
 /// Reads a whole file; nullopt when it does not exist.
 using file_reader

@@ -95,6 +95,19 @@ std::optional<std::string> set_gamma(app_config& c, const std::string& v) {
   return std::nullopt;
 }
 
+// "auto" (stored as 0: half the cores, see converter_count) or 1-16.
+std::optional<std::string> set_converters(app_config& c, const std::string& v) {
+  if (v == "auto" || v == "AUTO") {
+    c.processing.converters = 0;
+    return std::nullopt;
+  }
+  const auto n = parse_ini_int(v);
+  if (!n || *n < 1 || *n > 16)
+    return "not auto or an integer in 1-16";
+  c.processing.converters = static_cast<int>(*n);
+  return std::nullopt;
+}
+
 // A comma-separated list of AE titles (empty: anyone may send).
 std::optional<std::string> set_calling_aets(app_config& c,
                                             const std::string& v) {
@@ -357,8 +370,7 @@ constexpr std::array fixed_keys{
            set_int<&ac::processing, &pc::query_interval, 10, unbounded>},
   key_spec{"processing", "SEVERITY_THRESHOLD",
            set_int<&ac::processing, &pc::severity_threshold, 0, 10>},
-  key_spec{"processing", "CONVERTERS",
-           set_int<&ac::processing, &pc::converters, 1, 16>},
+  key_spec{"processing", "CONVERTERS", set_converters},
   key_spec{"processing", "PNG_MAX_SIZE",
            set_int<&ac::processing, &pc::png_max_size, 64, 8192>},
   key_spec{"processing", "PNG_GAMMA", set_gamma},

@@ -16,6 +16,7 @@
 #include <caf/send.hpp>
 
 #include <cmath>
+#include <thread>
 
 namespace xrv {
 
@@ -124,7 +125,11 @@ system_handles start_actors(caf::actor_system& sys,
   cc.regions = cfg.regions;
   cc.render.max_side = cfg.processing.png_max_size;
   cc.render.gamma = cfg.processing.png_gamma;
-  for (int i = 0; i < cfg.processing.converters; ++i)
+  const int converters = config::converter_count(
+    cfg.processing.converters, std::thread::hardware_concurrency());
+  log::get("dicom")->info("{} converter worker{}", converters,
+                          converters == 1 ? "" : "s");
+  for (int i = 0; i < converters; ++i)
     h.converters.push_back(sys.spawn<caf::detached>(converter, cc, h.store));
   receiver_config rc;
   rc.ae_title = cfg.dicom.ae_title;

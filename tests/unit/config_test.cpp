@@ -138,6 +138,9 @@ TEST(ConfigDefaults, ShippedFileMatchesBuiltInDefaults) {
   EXPECT_EQ(p.enable_his, builtin.processing.enable_his);
   EXPECT_EQ(p.query_interval, builtin.processing.query_interval);
   EXPECT_EQ(p.severity_threshold, builtin.processing.severity_threshold);
+  EXPECT_EQ(p.converters, builtin.processing.converters);
+  EXPECT_EQ(p.png_max_size, builtin.processing.png_max_size);
+  EXPECT_EQ(p.png_gamma, builtin.processing.png_gamma);
   EXPECT_EQ(shipped.limits.heavy_per_minute, builtin.limits.heavy_per_minute);
   EXPECT_EQ(shipped.limits.api_per_minute, builtin.limits.api_per_minute);
 }
@@ -361,6 +364,28 @@ TEST(ConfigValidation, IntegerRanges) {
                "[general]\nLOG_MAX_SIZE_MB = 1\nLOG_MAX_FILES = 1\n"}});
   EXPECT_EQ(c.limits.heavy_per_minute, 0);
   EXPECT_EQ(c.general.log_max_size_mb, 1);
+}
+
+TEST(ConfigValidation, ConvertersAreAutoOrOneToSixteen) {
+  EXPECT_EQ(loaded({}).processing.converters, 0); // auto by default
+  EXPECT_EQ(loaded({{"xrayvision.cfg", "[processing]\nCONVERTERS = 3\n"}})
+              .processing.converters,
+            3);
+  EXPECT_EQ(loaded({{"xrayvision.cfg", "[processing]\nCONVERTERS = 3\n"},
+                    {"local.cfg", "[processing]\nCONVERTERS = auto\n"}})
+              .processing.converters,
+            0);
+  for (const char* bad : {"0", "17", "many", ""})
+    EXPECT_EQ(error_of(std::string{"[processing]\nCONVERTERS = "} + bad + "\n"),
+              std::string{"xrayvision.cfg: [processing] CONVERTERS = "} + bad
+                + ": not auto or an integer in 1-16");
+  // auto: half the cores, at least one; a number is taken as given.
+  EXPECT_EQ(xrv::config::converter_count(0, 1), 1);
+  EXPECT_EQ(xrv::config::converter_count(0, 2), 1);
+  EXPECT_EQ(xrv::config::converter_count(0, 3), 1);
+  EXPECT_EQ(xrv::config::converter_count(0, 8), 4);
+  EXPECT_EQ(xrv::config::converter_count(0, 0), 1); // cores unknown
+  EXPECT_EQ(xrv::config::converter_count(6, 2), 6);
 }
 
 TEST(ConfigValidation, BooleansFollowConfigparser) {
