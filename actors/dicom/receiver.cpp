@@ -207,18 +207,19 @@ dicom_receiver(receiver_actor::stateful_pointer<receiver_state> self,
   c.setHostLookupEnabled(OFFalse);
   c.setMaxReceivePDULength(ASC_MAXIMUMPDUSIZE);
   // Our preference order: lossless compressed first (the sender need not
-  // decompress), then uncompressed, then lossy. No JPEG 2000: Debian's DCMTK
-  // has no decoder for it, so the sender transcodes (stack.md §5a).
+  // decompress), then uncompressed, then lossy. JPEG 2000 is decoded by
+  // OpenJPEG (j2k.hpp), as Debian's DCMTK has no codec for it.
   OFList<OFString> syntaxes;
   for (const char* ts :
        {UID_JPEGProcess14SV1TransferSyntax, UID_JPEGLSLosslessTransferSyntax,
         UID_RLELosslessTransferSyntax, UID_JPEGProcess14TransferSyntax,
+        UID_JPEG2000LosslessOnlyTransferSyntax,
         UID_LittleEndianExplicitTransferSyntax,
         UID_LittleEndianImplicitTransferSyntax,
         UID_BigEndianExplicitTransferSyntax,
         UID_DeflatedExplicitVRLittleEndianTransferSyntax,
         UID_JPEGProcess1TransferSyntax, UID_JPEGProcess2_4TransferSyntax,
-        UID_JPEGLSLossyTransferSyntax})
+        UID_JPEGLSLossyTransferSyntax, UID_JPEG2000TransferSyntax})
     syntaxes.push_back(ts);
   for (const auto& name : cfg.sop_classes)
     c.addPresentationContext(dicom::storage_sop_class_uid(name), syntaxes);

@@ -55,7 +55,9 @@ struct rendered {
 /// copy); DCMTK may still load lazily read values into it, so one dataset
 /// must not be rendered from two threads at once.
 /// Fails (invalid_input) for bad options, no Pixel Data, a transfer syntax
-/// this build cannot decode (JPEG 2000) or undecodable pixels. Never throws.
+/// this build cannot decode or undecodable pixels. JPEG 2000 is decoded by
+/// OpenJPEG into an uncompressed copy (j2k.hpp), then rendered the same way.
+/// Never throws.
 [[nodiscard]] result<rendered> render_png(DcmDataset& ds, E_TransferSyntax xfer,
                                           const render_options& options);
 
