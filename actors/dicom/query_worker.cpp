@@ -342,7 +342,9 @@ std::string retrieve(const query_job& job,
            {UID_JPEGLSLosslessTransferSyntax,
             UID_JPEGProcess14SV1TransferSyntax, UID_RLELosslessTransferSyntax,
             UID_JPEGProcess14TransferSyntax, UID_JPEGProcess1TransferSyntax,
-            UID_JPEGProcess2_4TransferSyntax, UID_JPEGLSLossyTransferSyntax}) {
+            UID_JPEGProcess2_4TransferSyntax, UID_JPEGLSLossyTransferSyntax,
+            UID_JPEG2000LosslessOnlyTransferSyntax,
+            UID_JPEG2000TransferSyntax}) {
         OFList<OFString> one;
         one.emplace_back(ts);
         scu.addPresentationContext(sop, one, ASC_SC_ROLE_SCP);

@@ -247,6 +247,11 @@ public:
     return read_text(dir_.path() / "xrv.log");
   }
 
+  // The received file of `sop`, kept until an analysis (none here).
+  [[nodiscard]] fs::path dicom_file(const std::string& sop) const {
+    return dir_.path() / "images" / (sop + ".dcm");
+  }
+
   child_process& proc() {
     return *proc_;
   }
@@ -469,6 +474,29 @@ TEST_F(Pacs, QueryWithCGetRetrievesIntoTheSameIngestPath) {
     << getter_->log();
   // C-GET needs no route from Orthanc to us: no C-MOVE was logged.
   EXPECT_EQ(getter_->log().find("C-MOVE of study"), std::string::npos);
+}
+
+TEST_F(Pacs, JpegTwoThousandIsRetrievedByCGetAsStoredAndRendered) {
+  // A study Orthanc holds as JPEG 2000 (compressed by GDCM before upload):
+  // we accept the syntax, so it arrives untranscoded and OpenJPEG decodes it.
+  auto s = make_study(work_->path() / "in", "got-j2k", 1, true);
+  const auto j2k = work_->path() / "in" / "got-j2k.j2k.dcm";
+  sh("gdcmconv --j2k " + s.files[0].string() + " " + j2k.string());
+  const auto id = pacs_->upload(j2k);
+  ASSERT_FALSE(id.empty());
+  auto meta = http_call(
+    "GET", pacs_->url("/instances/" + id + "/metadata/TransferSyntax"), {});
+  EXPECT_EQ(meta.body, "1.2.840.10008.1.2.4.90");
+  auto r = getter_->query_and_wait(R"({"hours": 2})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  ASSERT_TRUE(getter_->wait_exams(s.sops)) << getter_->log();
+  EXPECT_EQ(getter_->exam(s.sops[0]).at("exam").at("status").as_string(),
+            "queued");
+  EXPECT_TRUE(getter_->has_png(s.sops[0]));
+  EXPECT_NE(sh("dcmdump +P TransferSyntaxUID "
+               + getter_->dicom_file(s.sops[0]).string())
+              .find("JPEG2000LosslessOnly"),
+            std::string::npos);
 }
 
 TEST_F(Pacs, KnownStudyIsNotRetrievedAgain) {
