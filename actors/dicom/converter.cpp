@@ -133,8 +133,8 @@ converter_actor::behavior_type converter(converter_actor::pointer self,
                                       store::exam_status::queued))
               convert_and_ingest(uid, path);
             else
-              log::get("dicom")->debug("exam {} already {}; not converted", uid,
-                                       store::to_string(v.exam.status));
+              log::get("dicom")->info("exam {} already {}; not converted", uid,
+                                      store::to_string(v.exam.status));
           },
           [convert_and_ingest, uid, path](const caf::error&) {
             convert_and_ingest(uid, path);

@@ -131,6 +131,13 @@ protected:
       << output();
   }
 
+  /// Starts the server with `llm` as its only AI endpoint and `more`
+  /// [openai] settings.
+  void start_with(const fake_llm& llm, const std::string& more = {}) {
+    start("OPENAI_URL_PRIMARY = " + llm.chat_url()
+          + "\nOPENAI_URL_SECONDARY =\n" + more);
+  }
+
   [[nodiscard]] std::string url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(http_port_) + path;
   }

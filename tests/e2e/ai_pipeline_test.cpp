@@ -75,6 +75,36 @@ TEST_F(AiPipeline, RequestCarriesKeyModelImageAndPriorStudies) {
   EXPECT_TRUE(fs::exists(dir_.path() / "images" / (second + ".png")));
 }
 
+TEST_F(AiPipeline, ReSentImageOfADoneExamIsNotAnalysedAgain) {
+  fake_llm llm{dir_.path()};
+  start_with(llm);
+  ASSERT_TRUE(llm.ready());
+  llm.control("/__script",
+              "[{\"content\":" + quoted(answer("no", "Clear.")) + "}]");
+  const auto uid = send_image();
+  ASSERT_TRUE(wait_status(uid, "done")) << output();
+  // The same file again (send_image's copy is still there).
+  const auto out
+    = run_command("TCP_NODELAY=1 storescu -v -aec XRAYVISION "
+                  "127.0.0.1 "
+                    + std::to_string(dicom_port_) + " "
+                    + (dir_.path() / "in-1.dcm").string() + " 2>&1",
+                  "");
+  EXPECT_NE(out.find("Received Store Response (Success)"), std::string::npos)
+    << out;
+  ASSERT_TRUE(wait_until(
+    [&] {
+      return read_text(dir_.path() / "xrv.log")
+               .find("exam " + uid + " already done; not converted")
+             != std::string::npos;
+    },
+    20s))
+    << read_text(dir_.path() / "xrv.log");
+  EXPECT_EQ(status_of(uid), "done");
+  EXPECT_EQ(llm.requests().size(), 1U);
+  EXPECT_EQ(text_of(exam(uid), {"report", "ai", "text"}), "Clear.");
+}
+
 TEST_F(AiPipeline, FaultsAreRetriedUntilAUsableAnswer) {
   fake_llm llm{dir_.path()};
   ASSERT_TRUE(llm.ready());

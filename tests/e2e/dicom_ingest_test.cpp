@@ -253,6 +253,40 @@ TEST_F(DicomIngest, UnrenderableImageBecomesAnErrorExamWithItsReason) {
   EXPECT_EQ(http_call("GET", url("/healthz")).status, 200);
 }
 
+TEST_F(DicomIngest, ReSentImageOfAnErroredExamIsProcessedAgain) {
+  auto broken = derive("errored-first", "");
+  sh("dcmodify -nb -m PhotometricInterpretation=XYZ " + broken.string());
+  const auto uid = sop_uid(broken);
+  send(broken, "");
+  auto exam = wait_exam(uid);
+  ASSERT_TRUE(exam.is_object());
+  ASSERT_EQ(exam.at("exam").at("status").as_string(), "error");
+  // The modality sends a good copy of the same instance.
+  auto fixed = derive("errored-fixed", "");
+  sh("dcmodify -nb -m SOPInstanceUID=" + uid + " " + fixed.string());
+  ASSERT_EQ(sop_uid(fixed), uid);
+  auto out = send(fixed, "");
+  EXPECT_EQ(out.find("Store Failed"), std::string::npos) << out;
+  ASSERT_TRUE(wait_until(
+    [&] {
+      auto r = http_call("GET", url("/api/exams/" + uid),
+                         {basic_header("admin", "adm")});
+      return r.status == 200
+             && json::parse(r.body).at("exam").at("status").as_string()
+                  == "queued";
+    },
+    20s));
+  auto png = http_call("GET", url("/images/" + uid + ".png"),
+                       {basic_header("admin", "adm")});
+  EXPECT_EQ(png.status, 200);
+  // The old reason is gone with the error.
+  const auto again = wait_exam(uid);
+  const auto& reason = again.at("exam").at("reason");
+  EXPECT_TRUE(reason.is_null()
+              || (reason.is_string() && reason.as_string().empty()))
+    << reason;
+}
+
 TEST_F(DicomIngest, WrongCalledAeTitleIsRejected) {
   auto file = derive("wrong-ae", "");
   auto out = send(file, "", "SOMEONE_ELSE");
