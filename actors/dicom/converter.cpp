@@ -133,8 +133,10 @@ converter_actor::behavior_type converter(converter_actor::pointer self,
                                       store::exam_status::queued))
               convert_and_ingest(uid, path);
             else
-              log::get("dicom")->info("exam {} already {}; not converted", uid,
-                                      store::to_string(v.exam.status));
+              // Debug: start-up reconciliation with KEEP_DICOM meets every
+              // kept file here.
+              log::get("dicom")->debug("exam {} already {}; not converted", uid,
+                                       store::to_string(v.exam.status));
           },
           [convert_and_ingest, uid, path](const caf::error&) {
             convert_and_ingest(uid, path);

@@ -77,6 +77,7 @@ TEST_F(AiPipeline, RequestCarriesKeyModelImageAndPriorStudies) {
 
 TEST_F(AiPipeline, ReSentImageOfADoneExamIsNotAnalysedAgain) {
   fake_llm llm{dir_.path()};
+  env_["XRV_GENERAL_LOG_LEVEL"] = "DEBUG"; // the converter's skip
   start_with(llm);
   ASSERT_TRUE(llm.ready());
   llm.control("/__script",
