@@ -177,6 +177,13 @@ result<mapped_exam> map_exam(const dicom_tags& tags, const region_rules& rules,
 
   store::patient_record patient;
   patient.cnp = decoded(tags.patient_id, charset);
+  // No Patient ID (anonymised or test images): a patient of this study
+  // alone, never one shared with other unidentified studies (their reports
+  // would become each other's prior studies).
+  if (patient.cnp.empty()) {
+    const auto study = trim(tags.study_uid);
+    patient.cnp = "unknown-" + std::string{study.empty() ? uid : study};
+  }
   patient.name = person_name(to_utf8(trim(tags.patient_name), charset));
   const auto cnp = validate_cnp(patient.cnp);
   patient.sex = patient_sex(tags.patient_sex, cnp);

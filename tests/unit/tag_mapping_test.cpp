@@ -167,7 +167,8 @@ TEST(MapExam, EverythingButTheUidMayBeMissing) {
   EXPECT_EQ(exam.study, "");
   EXPECT_EQ(exam.series, "");
   EXPECT_EQ(exam.id, "");
-  EXPECT_EQ(patient.cnp, "");
+  // The store needs a patient key: this instance's own (no study either).
+  EXPECT_EQ(patient.cnp, "unknown-1.2.3");
   EXPECT_EQ(patient.name, "");
   EXPECT_EQ(patient.sex, "");
   EXPECT_EQ(patient.birthdate, "");
@@ -357,6 +358,19 @@ TEST(MapExam, PatientIdIsTrimmed) {
   const auto [exam, patient] = map(t);
   EXPECT_EQ(patient.cnp, "1900101400004");
   EXPECT_EQ(exam.cnp, "1900101400004");
+}
+
+TEST(MapExam, MissingPatientIdIsAPatientOfThatStudyAlone) {
+  auto t = chest();
+  t.patient_id = "  ";
+  t.study_uid = "1.2.3.4";
+  auto [exam, patient] = map(t);
+  EXPECT_EQ(patient.cnp, "unknown-1.2.3.4");
+  EXPECT_EQ(exam.cnp, "unknown-1.2.3.4");
+  EXPECT_EQ(patient.county, -1);
+  t.study_uid.clear();
+  t.sop_instance_uid = "1.2.3.5";
+  EXPECT_EQ(map(t).first.cnp, "unknown-1.2.3.5");
 }
 
 TEST(MapExam, DicomSexAndBirthDateWinOverTheCnp) {
