@@ -114,10 +114,25 @@ converter_actor::behavior_type converter(converter_actor::pointer self,
                                         ? "queued"
                                         : "already known; kept as is");
             },
-            [uid](const caf::error& err) {
+            [self, store, uid](const caf::error& err) {
               // The file stays on disk: start-up reconciliation retries it.
-              log::get("dicom")->error("exam {} not stored: {}", uid,
-                                       from_caf_error(err).detail);
+              const auto e = from_caf_error(err);
+              log::get("dicom")->error("exam {} not stored: {}", uid, e.detail);
+              if (e.code != errc::invalid_input)
+                return;
+              // The store refused what the file says: the exam still
+              // appears, as an error with the reason, not only in the log.
+              auto [failed, nobody]
+                = failed_exam(uid, "cannot be stored: " + e.detail);
+              self
+                ->request(store, std::chrono::seconds(30), atom::ingest::value,
+                          std::move(failed), std::move(nobody))
+                .then([](ingest_outcome) {},
+                      [uid](const caf::error& again) {
+                        log::get("dicom")->error(
+                          "exam {}: not even its error could be stored: {}",
+                          uid, from_caf_error(again).detail);
+                      });
             });
       };
   return {

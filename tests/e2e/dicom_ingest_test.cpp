@@ -111,6 +111,27 @@ protected:
     return v;
   }
 
+  // Sends a copy of the real CR with `attribute` (dcmodify -m) changed and
+  // expects it acknowledged and shown as an error exam whose reason has
+  // `reason`.
+  static void expect_error_exam(const std::string& name,
+                                const std::string& attribute,
+                                const std::string& reason) {
+    auto file = derive(name, "");
+    sh("dcmodify -nb -m \"" + attribute + "\" " + file.string());
+    const auto uid = sop_uid(file);
+    auto out = send(file, "");
+    EXPECT_EQ(out.find("Store Failed"), std::string::npos) << out;
+    auto exam = wait_exam(uid);
+    ASSERT_TRUE(exam.is_object()) << out;
+    EXPECT_EQ(exam.at("exam").at("status").as_string(), "error");
+    ASSERT_TRUE(exam.at("exam").at("reason").is_string());
+    EXPECT_NE(
+      std::string{exam.at("exam").at("reason").as_string()}.find(reason),
+      std::string::npos)
+      << exam;
+  }
+
   // A copy of `src` with a new SOP Instance UID, transformed by `tool`.
   static fs::path derive(const std::string& name, const std::string& tool,
                          const fs::path& src = real_cr) {
@@ -295,18 +316,8 @@ TEST_F(DicomIngest, ImageWithoutPixelDataIsRefusedAndNotStored) {
 TEST_F(DicomIngest, UnrenderableImageBecomesAnErrorExamWithItsReason) {
   // A photometric interpretation no renderer knows (DCMTK's dcm2pnm fails
   // on it too).
-  auto file = derive("unrenderable", "");
-  sh("dcmodify -nb -m PhotometricInterpretation=XYZ " + file.string());
-  const auto uid = sop_uid(file);
-  auto out = send(file, "");
-  EXPECT_EQ(out.find("Store Failed"), std::string::npos) << out;
-  auto exam = wait_exam(uid);
-  ASSERT_TRUE(exam.is_object()) << out;
-  EXPECT_EQ(exam.at("exam").at("status").as_string(), "error");
-  ASSERT_TRUE(exam.at("exam").at("reason").is_string());
-  EXPECT_NE(
-    std::string{exam.at("exam").at("reason").as_string()}.find("cannot render"),
-    std::string::npos);
+  expect_error_exam("unrenderable", "PhotometricInterpretation=XYZ",
+                    "cannot render");
   EXPECT_EQ(http_call("GET", url("/healthz")).status, 200);
 }
 
@@ -342,6 +353,12 @@ TEST_F(DicomIngest, ReSentImageOfAnErroredExamIsProcessedAgain) {
   EXPECT_TRUE(reason.is_null()
               || (reason.is_string() && reason.as_string().empty()))
     << reason;
+}
+
+TEST_F(DicomIngest, ImageTheStoreRefusesIsStillShownAsAnErrorExam) {
+  // A Patient ID far beyond LO's 64 characters, longer than a database key.
+  expect_error_exam("huge-patient-id", "PatientID=" + std::string(600, '7'),
+                    "cannot be stored");
 }
 
 TEST_F(DicomIngest, WrongCalledAeTitleIsRejected) {
