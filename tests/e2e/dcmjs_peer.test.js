@@ -4,7 +4,7 @@
 // python3-pydicom) under a new SOP Instance UID set with dcmjs, and expects
 // Success, a queued exam in /api/exams/<uid> and a PNG at /images/<uid>.png;
 // an association to a wrong called AE title must be rejected, and its image
-// not stored.
+// not stored; malformed datasets are refused with a failure status.
 "use strict";
 
 const { spawn } = require("child_process");
@@ -240,6 +240,33 @@ async function main() {
       notStored.status === 404 && !fs.existsSync(path.join(dir, "images", other.uid + ".dcm")),
       `HTTP ${notStored.status}`
     );
+
+    // Malformed datasets that only a non-DCMTK peer can send (storescu
+    // checks its files first): cut inside the pixel data, and bytes that are
+    // no dataset at all. Each is refused with a failure status (0xC000,
+    // cannot understand), nothing is stored, and the association goes on.
+    for (const [what, mangle] of [
+      ["a dataset cut inside its pixel data", (b) => b.subarray(0, Math.floor(b.length * 0.6))],
+      ["bytes that are no dataset", (b) => crypto.randomBytes(Math.min(b.length, 4096))],
+    ]) {
+      const bad = crWithNewUid();
+      const encode = bad.ds.getDenaturalizedDataset.bind(bad.ds);
+      bad.ds.getDenaturalizedDataset = (...args) => mangle(encode(...args));
+      const good = crWithNewUid();
+      const sent = await associate(dicomPort, calledAe, [new CStoreRequest(bad.ds), new CStoreRequest(good.ds)]);
+      const statuses = sent.responses.map((r) => r.getStatus());
+      check(
+        `${what} is refused with a failure status, and the next image on the association is stored`,
+        sent.accepted && statuses.length === 2 && (statuses[0] & 0xf000) === 0xc000 && statuses[1] === Status.Success,
+        describe(sent)
+      );
+      const refused = await httpGet(base, `/api/exams/${bad.uid}`);
+      check(
+        `${what} leaves no exam and no file`,
+        refused.status === 404 && !fs.existsSync(path.join(dir, "images", bad.uid + ".dcm")),
+        `HTTP ${refused.status}`
+      );
+    }
 
     const health = await fetch(base + "/healthz");
     check("the server is still healthy", health.status === 200 && !exited, `HTTP ${health.status}`);
