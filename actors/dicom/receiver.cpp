@@ -169,6 +169,74 @@ private:
   }
 };
 
+// A .dcm file put into IMAGES_DIR by hand under another name than its SOP
+// Instance UID (IM0001.dcm, say): renamed to <uid>.dcm, so that it is
+// ingested like a received image. The UID, or why the file is left alone.
+result<std::string> adopt_dropped_file(const fs::path& file) {
+  DcmFileFormat head;
+  if (auto cond = head.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 4096);
+      cond.bad())
+    return fail(errc::invalid_input,
+                std::string{"not a readable DICOM file: "} + cond.text());
+  OFString sop;
+  head.getDataset()->findAndGetOFString(DCM_SOPInstanceUID, sop);
+  std::string uid{sop.c_str()};
+  if (!store::is_valid_uid(uid))
+    return fail(errc::invalid_input, "no valid SOP Instance UID");
+  const auto target = file.parent_path() / (uid + ".dcm");
+  std::error_code ec;
+  if (fs::exists(target, ec))
+    return fail(errc::conflict, "its SOP Instance UID is already in "
+                                  + target.filename().string());
+  fs::rename(file, target, ec);
+  if (ec || !dicom::fsync_path(file.parent_path(), true))
+    return fail(errc::storage_failure, "cannot rename it: " + ec.message());
+  return uid;
+}
+
+// Start-up reconciliation: every acknowledged file is on disk, so each
+// .dcm present is (re)offered to the converters, which skip what the store
+// already has; half-received temporaries were never acknowledged. Files put
+// there by hand under other names are adopted first (their names are not
+// logged: they may name the patient).
+void reconcile(const receiver_config& cfg, scp_shared& shared) {
+  std::error_code ec;
+  fs::create_directories(cfg.images_dir, ec);
+  std::vector<fs::path> found; // listed first: adopting renames files
+  for (const auto& entry : fs::directory_iterator{cfg.images_dir, ec}) {
+    const auto name = entry.path().filename().string();
+    if (name.find(".dcm.part-") != std::string::npos)
+      fs::remove(entry.path(), ec);
+    else if (entry.path().extension() == ".dcm")
+      found.push_back(entry.path());
+  }
+  if (shared.converters.empty())
+    return;
+  std::size_t offered = 0;
+  for (const auto& file : found) {
+    auto uid = file.stem().string();
+    if (!store::is_valid_uid(uid)) {
+      auto adopted = adopt_dropped_file(file);
+      if (!adopted) {
+        log::get("dicom")->warn("a .dcm file in {} not named by its SOP "
+                                "Instance UID is left alone: {}",
+                                cfg.images_dir, adopted.error().detail);
+        continue;
+      }
+      log::get("dicom")->info("a .dcm file put into {} is ingested as {}.dcm",
+                              cfg.images_dir, *adopted);
+      uid = *adopted;
+    }
+    const auto i = shared.next++ % shared.converters.size();
+    caf::anon_send(shared.converters[i], atom::convert::value, uid,
+                   (fs::path{cfg.images_dir} / (uid + ".dcm")).string());
+    ++offered;
+  }
+  if (offered > 0)
+    log::get("dicom")->info("{} stored DICOM files offered for conversion",
+                            offered);
+}
+
 } // namespace
 
 struct receiver_runtime {
@@ -229,31 +297,7 @@ dicom_receiver(receiver_actor::stateful_pointer<receiver_state> self,
   c.addPresentationContext(UID_VerificationSOPClass, echo_syntaxes);
   rt->pool.setMaxThreads(static_cast<Uint16>(cfg.max_associations));
 
-  std::error_code ec;
-  fs::create_directories(cfg.images_dir, ec);
-  // Start-up reconciliation: every acknowledged file is on disk, so each
-  // .dcm present is (re)offered to the converters, which skip what the store
-  // already has; half-received temporaries were never acknowledged.
-  std::size_t offered = 0;
-  for (const auto& entry : fs::directory_iterator{cfg.images_dir, ec}) {
-    const auto name = entry.path().filename().string();
-    if (name.find(".dcm.part-") != std::string::npos) {
-      fs::remove(entry.path(), ec);
-      continue;
-    }
-    if (entry.path().extension() != ".dcm" || shared->converters.empty())
-      continue;
-    const auto uid = entry.path().stem().string();
-    if (!store::is_valid_uid(uid))
-      continue;
-    const auto i = shared->next++ % shared->converters.size();
-    caf::anon_send(shared->converters[i], atom::convert::value, uid,
-                   entry.path().string());
-    ++offered;
-  }
-  if (offered > 0)
-    log::get("dicom")->info("{} stored DICOM files offered for conversion",
-                            offered);
+  reconcile(cfg, *shared);
   rt->thread = std::thread([rt, port = cfg.port] {
     auto cond = rt->pool.listen();
     if (cond.bad()) {

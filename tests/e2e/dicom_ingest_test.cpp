@@ -440,6 +440,60 @@ TEST(DicomRefusals, CallingAeTitleOutsideTheAllowListIsRejected) {
     << ok;
 }
 
+TEST(DicomStartUp, DcmFilesPutIntoTheImagesFolderAreIngested) {
+  // --load-dicom: what is in IMAGES_DIR at start-up becomes exams, whatever
+  // the files are called; what is no DICOM stays where it is.
+  temp_dir d;
+  const auto images = d.path() / "images";
+  fs::create_directories(images);
+  const auto named = images / "IM0001.dcm";
+  fs::copy_file(real_cr, named);
+  sh("dcmodify -nb -gin " + named.string());
+  const auto named_uid = sop_uid(named);
+  const auto as_received = images / "received.dcm";
+  fs::copy_file(real_cr, as_received);
+  sh("dcmodify -nb -gin " + as_received.string());
+  const auto received_uid = sop_uid(as_received);
+  fs::rename(as_received, images / (received_uid + ".dcm"));
+  write_file(images / "notes.dcm", "not DICOM at all");
+  const auto http_port = free_port();
+  write_file(d.path() / "xrayvision.cfg",
+             "[general]\nSTATIC_DIR = " + std::string{XRV_SOURCE_DIR}
+               + "/static\nIMAGES_DIR = " + images.string()
+               + "\nLOG_FILE = " + (d.path() / "xrv.log").string()
+               + "\n[dashboard]\nDASHBOARD_BIND = 127.0.0.1\nDASHBOARD_PORT = "
+               + std::to_string(http_port)
+               + "\n[dicom]\nAE_PORT = " + std::to_string(free_port())
+               + "\nMIN_FREE_MB = 1\n[users]\nadmin = adm,admin\n[openai]\n"
+                 "OPENAI_URL_PRIMARY =\nOPENAI_URL_SECONDARY =\n[processing]\n"
+                 "NO_QUERY = true\n");
+  child_process server{
+    {XRV_BINARY, "--load-dicom"}, d.path(), {}, d.path() / "out.txt"};
+  const auto base = "http://127.0.0.1:" + std::to_string(http_port);
+  for (const auto& uid : {named_uid, received_uid})
+    EXPECT_TRUE(wait_until(
+      [&] {
+        auto r = http_call("GET", base + "/api/exams/" + uid,
+                           {basic_header("admin", "adm")});
+        return r.status == 200
+               && json::parse(r.body).at("exam").at("status").as_string()
+                    == "queued";
+      },
+      20s))
+      << uid << "\n"
+      << read_text(d.path() / "xrv.log");
+  EXPECT_TRUE(fs::exists(images / (named_uid + ".dcm")));
+  EXPECT_FALSE(fs::exists(named));
+  EXPECT_TRUE(fs::exists(images / (named_uid + ".png")));
+  EXPECT_TRUE(fs::exists(images / "notes.dcm"));
+  const auto log = read_text(d.path() / "xrv.log");
+  EXPECT_NE(log.find("is left alone: not a readable DICOM file"),
+            std::string::npos)
+    << log;
+  // File names may name the patient: never logged.
+  EXPECT_EQ(log.find("IM0001"), std::string::npos);
+}
+
 TEST(DicomCrash, KillDuringFloodLosesNoAcknowledgedImage) {
   temp_dir d;
   const auto http_port = free_port();
