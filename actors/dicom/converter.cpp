@@ -68,6 +68,14 @@ convert_file(const converter_config& cfg, const std::string& uid,
   if (!mapped)
     return failed_exam(uid, mapped.error().detail);
   auto& [exam, patient] = *mapped;
+  // The file is named by the C-STORE's Affected SOP Instance UID; a sender
+  // whose dataset says otherwise still gets one exam under that name, with
+  // its PNG beside it.
+  if (exam.uid != uid) {
+    log::get("dicom")->warn("exam {}: the dataset's SOP Instance UID is {}",
+                            uid, exam.uid);
+    exam.uid = uid;
+  }
   const auto t0 = std::chrono::steady_clock::now();
   const double cpu0 = thread_cpu_ms();
   auto png = dicom::render_png(*ds, ds->getOriginalXfer(), cfg.render);

@@ -456,6 +456,13 @@ TEST(DicomStartUp, DcmFilesPutIntoTheImagesFolderAreIngested) {
   const auto received_uid = sop_uid(as_received);
   fs::rename(as_received, images / (received_uid + ".dcm"));
   write_file(images / "notes.dcm", "not DICOM at all");
+  // Named by one UID, holding another: the name wins, as for a C-STORE whose
+  // command and dataset disagree.
+  const std::string file_uid = "1.2.826.0.1.3680043.99.4.7";
+  const auto mismatched = images / (file_uid + ".dcm");
+  fs::copy_file(real_cr, mismatched);
+  sh("dcmodify -nb -gin " + mismatched.string());
+  const auto dataset_uid = sop_uid(mismatched);
   const auto http_port = free_port();
   write_file(d.path() / "xrayvision.cfg",
              "[general]\nSTATIC_DIR = " + std::string{XRV_SOURCE_DIR}
@@ -470,7 +477,7 @@ TEST(DicomStartUp, DcmFilesPutIntoTheImagesFolderAreIngested) {
   child_process server{
     {XRV_BINARY, "--load-dicom"}, d.path(), {}, d.path() / "out.txt"};
   const auto base = "http://127.0.0.1:" + std::to_string(http_port);
-  for (const auto& uid : {named_uid, received_uid})
+  for (const auto& uid : {named_uid, received_uid, file_uid})
     EXPECT_TRUE(wait_until(
       [&] {
         auto r = http_call("GET", base + "/api/exams/" + uid,
@@ -486,6 +493,11 @@ TEST(DicomStartUp, DcmFilesPutIntoTheImagesFolderAreIngested) {
   EXPECT_FALSE(fs::exists(named));
   EXPECT_TRUE(fs::exists(images / (named_uid + ".png")));
   EXPECT_TRUE(fs::exists(images / "notes.dcm"));
+  EXPECT_TRUE(fs::exists(images / (file_uid + ".png")));
+  EXPECT_EQ(http_call("GET", base + "/api/exams/" + dataset_uid,
+                      {basic_header("admin", "adm")})
+              .status,
+            404);
   const auto log = read_text(d.path() / "xrv.log");
   EXPECT_NE(log.find("is left alone: not a readable DICOM file"),
             std::string::npos)
