@@ -21,6 +21,12 @@
 #include <set>
 #include <sstream>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
 namespace xrv::test {
 
 namespace {
@@ -387,41 +393,132 @@ TEST_F(DicomIngest, EchoIsAnswered) {
     << out;
 }
 
+// A server of its own, with `dicom_cfg` in its [dicom] section.
+class configured_server {
+public:
+  explicit configured_server(const std::string& dicom_cfg) {
+    write_file(
+      d_.path() / "xrayvision.cfg",
+      "[general]\nSTATIC_DIR = " + std::string{XRV_SOURCE_DIR}
+        + "/static\nIMAGES_DIR = " + (d_.path() / "images").string()
+        + "\nLOG_FILE = " + (d_.path() / "xrv.log").string()
+        + "\n[dashboard]\nDASHBOARD_BIND = 127.0.0.1\nDASHBOARD_PORT = "
+        + std::to_string(http_port_) + "\n[dicom]\nAE_PORT = "
+        + std::to_string(dicom_port_) + "\n" + dicom_cfg
+        + "[openai]\nOPENAI_URL_PRIMARY =\nOPENAI_URL_SECONDARY "
+          "=\n[processing]\nNO_QUERY = true\n");
+    proc_ = std::make_unique<child_process>(
+      std::vector<std::string>{XRV_BINARY}, d_.path(),
+      std::map<std::string, std::string>{}, d_.path() / "out.txt");
+    const auto base = "http://127.0.0.1:" + std::to_string(http_port_);
+    ready_ = wait_until(
+      [&] {
+        return http_call("GET", base + "/healthz").status == 200;
+      },
+      20s);
+  }
+
+  [[nodiscard]] bool ready() const {
+    return ready_;
+  }
+
+  [[nodiscard]] std::string output() const {
+    return read_text(d_.path() / "out.txt");
+  }
+
+  [[nodiscard]] const fs::path& dir() const {
+    return d_.path();
+  }
+
+  [[nodiscard]] unsigned short dicom_port() const {
+    return dicom_port_;
+  }
+
+private:
+  temp_dir d_;
+  unsigned short http_port_ = free_port();
+  unsigned short dicom_port_ = free_port();
+  std::unique_ptr<child_process> proc_;
+  bool ready_ = false;
+};
+
 // A server with its own [dicom] settings; returns storescu's output for one
 // real CR sent with `calling` as our calling AE title.
 std::string send_to_configured_server(const std::string& dicom_cfg,
                                       const std::string& calling) {
-  temp_dir d;
-  const auto http_port = free_port();
-  const auto dicom_port = free_port();
-  write_file(d.path() / "xrayvision.cfg",
-             "[general]\nSTATIC_DIR = " + std::string{XRV_SOURCE_DIR}
-               + "/static\nIMAGES_DIR = " + (d.path() / "images").string()
-               + "\nLOG_FILE = " + (d.path() / "xrv.log").string()
-               + "\n[dashboard]\nDASHBOARD_BIND = 127.0.0.1\nDASHBOARD_PORT = "
-               + std::to_string(http_port) + "\n[dicom]\nAE_PORT = "
-               + std::to_string(dicom_port) + "\n" + dicom_cfg
-               + "[openai]\nOPENAI_URL_PRIMARY =\nOPENAI_URL_SECONDARY "
-                 "=\n[processing]\nNO_QUERY = true\n");
-  child_process server{{XRV_BINARY}, d.path(), {}, d.path() / "out.txt"};
-  const auto base = "http://127.0.0.1:" + std::to_string(http_port);
-  if (!wait_until(
-        [&] {
-          return http_call("GET", base + "/healthz").status == 200;
-        },
-        20s))
-    return "server did not start: " + read_text(d.path() / "out.txt");
-  auto file = d.path() / "cr.dcm";
+  configured_server server{dicom_cfg};
+  if (!server.ready())
+    return "server did not start: " + server.output();
+  auto file = server.dir() / "cr.dcm";
   fs::copy_file(real_cr, file);
   sh("dcmodify -nb -gin " + file.string());
   auto out = sh("TCP_NODELAY=1 storescu -v -aet " + calling
-                + " -aec XRAYVISION 127.0.0.1 " + std::to_string(dicom_port)
-                + " " + file.string());
+                + " -aec XRAYVISION 127.0.0.1 "
+                + std::to_string(server.dicom_port()) + " " + file.string());
   // Refused objects leave nothing behind.
-  for (const auto& e : fs::directory_iterator{d.path() / "images"})
+  for (const auto& e : fs::directory_iterator{server.dir() / "images"})
     out += "\nleft in images: " + e.path().filename().string();
   return out;
 }
+
+// An association that stays open: a raw A-ASSOCIATE-RQ for Verification
+// (PS3.8 9.3.2), then nothing; true once the A-ASSOCIATE-AC came back.
+class held_association {
+public:
+  explicit held_association(unsigned short port) {
+    const auto item = [](std::uint8_t type, const std::string& payload) {
+      std::string out{static_cast<char>(type), '\0',
+                      static_cast<char>(payload.size() >> 8),
+                      static_cast<char>(payload.size() & 0xFF)};
+      return out + payload;
+    };
+    const std::string max_length{'\0', '\0', '\x40', '\0'}; // 16384
+    const std::string body
+      = std::string{'\0', '\1', '\0', '\0'} + "XRAYVISION      "
+        + "HOLDER          " + std::string(32, '\0')
+        + item(0x10, "1.2.840.10008.3.1.1.1")
+        + item(0x20, std::string{'\1', '\0', '\0', '\0'}
+                       + item(0x30, "1.2.840.10008.1.1")
+                       + item(0x40, "1.2.840.10008.1.2"))
+        + item(0x50, item(0x51, max_length) + item(0x52, "1.2.3.4"));
+    const auto n = static_cast<std::uint32_t>(body.size());
+    const std::string pdu = std::string{'\1',
+                                        '\0',
+                                        static_cast<char>(n >> 24),
+                                        static_cast<char>(n >> 16),
+                                        static_cast<char>(n >> 8),
+                                        static_cast<char>(n)}
+                            + body;
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval timeout{10, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    char reply = 0;
+    accepted_
+      = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0
+        && ::send(fd_, pdu.data(), pdu.size(), 0)
+             == static_cast<ssize_t>(pdu.size())
+        && ::recv(fd_, &reply, 1, 0) == 1 && reply == 2;
+  }
+
+  ~held_association() {
+    ::close(fd_);
+  }
+
+  held_association(const held_association&) = delete;
+  held_association& operator=(const held_association&) = delete;
+
+  [[nodiscard]] bool accepted() const {
+    return accepted_;
+  }
+
+private:
+  int fd_ = -1;
+  bool accepted_ = false;
+};
 
 TEST(DicomRefusals, LowDiskSpaceIsOutOfResourcesAndWritesNothing) {
   auto out = send_to_configured_server("MIN_FREE_MB = 2000000000\n", "TESTSCU");
@@ -438,6 +535,34 @@ TEST(DicomRefusals, CallingAeTitleOutsideTheAllowListIsRejected) {
     "MIN_FREE_MB = 1\nALLOWED_CALLING_AETS = MODALITY1, PACS\n", "MODALITY1");
   EXPECT_NE(ok.find("Received Store Response (Success)"), std::string::npos)
     << ok;
+}
+
+TEST(DicomRefusals, AssociationsBeyondTheMaximumAreRejectedTransiently) {
+  configured_server server{"MIN_FREE_MB = 1\nMAX_ASSOCIATIONS = 1\n"};
+  ASSERT_TRUE(server.ready()) << server.output();
+  const auto echo = [&] {
+    return sh("TCP_NODELAY=1 echoscu -v -aec XRAYVISION 127.0.0.1 "
+              + std::to_string(server.dicom_port()));
+  };
+  {
+    held_association holder{server.dicom_port()};
+    ASSERT_TRUE(holder.accepted());
+    // The one slot is taken: a modality is told to try again later.
+    const auto refused = echo();
+    EXPECT_NE(refused.find("Rejected Transient"), std::string::npos) << refused;
+    EXPECT_NE(refused.find("Local Limit Exceeded"), std::string::npos)
+      << refused;
+  }
+  // The holder is gone (its socket closed without a release): the slot
+  // frees and the next association is served.
+  std::string out;
+  EXPECT_TRUE(wait_until(
+    [&] {
+      out = echo();
+      return out.find("Received Echo Response (Success)") != std::string::npos;
+    },
+    20s))
+    << out;
 }
 
 TEST(DicomStartUp, DcmFilesPutIntoTheImagesFolderAreIngested) {
