@@ -565,6 +565,29 @@ TEST(DicomRefusals, AssociationsBeyondTheMaximumAreRejectedTransiently) {
     << out;
 }
 
+TEST(DicomRefusals, StoresAreNotDelayedByNagle) {
+  // DCMTK leaves Nagle's algorithm on unless TCP_NODELAY is set in the
+  // environment: every C-STORE response then waits ~40 ms for a delayed
+  // ACK. The server sets it for itself; this test process must not.
+  ::unsetenv("TCP_NODELAY");
+  configured_server server{"MIN_FREE_MB = 1\n"};
+  ASSERT_TRUE(server.ready()) << server.output();
+  auto file = server.dir() / "cr.dcm";
+  fs::copy_file(real_cr, file);
+  sh("dcmodify -nb -gin " + file.string());
+  // 200 C-STOREs of one small image over one association (the same
+  // instance: duplicates are acknowledged like any store): ~0.3 s here,
+  // 8 s or more with delayed ACKs.
+  const auto start = std::chrono::steady_clock::now();
+  const auto out
+    = sh("TCP_NODELAY=1 storescu --repeat 200 -aec XRAYVISION "
+         "127.0.0.1 "
+         + std::to_string(server.dicom_port()) + " " + file.string());
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(out.find("Store Failed"), std::string::npos) << out;
+  EXPECT_LT(took, 4s) << std::chrono::duration<double>(took).count() << " s";
+}
+
 TEST(DicomStartUp, DcmFilesPutIntoTheImagesFolderAreIngested) {
   // --load-dicom: what is in IMAGES_DIR at start-up becomes exams, whatever
   // the files are called; what is no DICOM stays where it is.
