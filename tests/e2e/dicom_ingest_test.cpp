@@ -565,7 +565,7 @@ TEST(DicomRefusals, AssociationsBeyondTheMaximumAreRejectedTransiently) {
     << out;
 }
 
-TEST(DicomRefusals, StoresAreNotDelayedByNagle) {
+TEST(DicomReceiver, StoresAreNotDelayedByNagle) {
   // DCMTK leaves Nagle's algorithm on unless TCP_NODELAY is set in the
   // environment: every C-STORE response then waits ~40 ms for a delayed
   // ACK. The server sets it for itself; this test process must not.
