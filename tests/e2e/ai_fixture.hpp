@@ -131,11 +131,14 @@ protected:
       << output();
   }
 
-  /// Starts the server with `llm` as its only AI endpoint and `more`
-  /// [openai] settings.
-  void start_with(const fake_llm& llm, const std::string& more = {}) {
+  /// Starts the server with `llm` as its only AI endpoint, `more` [openai]
+  /// settings, and `extra` and `flags` as for `start`.
+  void start_with(const fake_llm& llm, const std::string& more = {},
+                  const std::string& extra = {},
+                  const std::vector<std::string>& flags = {}) {
     start("OPENAI_URL_PRIMARY = " + llm.chat_url()
-          + "\nOPENAI_URL_SECONDARY =\n" + more);
+            + "\nOPENAI_URL_SECONDARY =\n" + more,
+          extra, flags);
   }
 
   [[nodiscard]] std::string url(const std::string& path) const {

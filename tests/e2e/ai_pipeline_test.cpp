@@ -38,9 +38,8 @@ using AiPipeline = AiServer;
 TEST_F(AiPipeline, RequestCarriesKeyModelImageAndPriorStudies) {
   fake_llm llm{dir_.path()};
   ASSERT_TRUE(llm.ready());
-  start("OPENAI_URL_PRIMARY = " + llm.chat_url()
-        + "\nOPENAI_URL_SECONDARY =\nOPENAI_API_KEY = sk-test-123\n"
-          "MODEL_NAME = vision-x\n");
+  start_with(llm, "OPENAI_API_KEY = sk-test-123\n"
+                  "MODEL_NAME = vision-x\n");
   llm.control("/__script",
               "[{\"content\":" + quoted(answer("no", "Old report.")) + "}]");
   const auto first = send_image("Torace AP", "1900101400004", "20260105");
@@ -109,8 +108,7 @@ TEST_F(AiPipeline, ReSentImageOfADoneExamIsNotAnalysedAgain) {
 TEST_F(AiPipeline, FaultsAreRetriedUntilAUsableAnswer) {
   fake_llm llm{dir_.path()};
   ASSERT_TRUE(llm.ready());
-  start("OPENAI_URL_PRIMARY = " + llm.chat_url()
-        + "\nOPENAI_URL_SECONDARY =\nTIMEOUT = 1\nMAX_RETRIES = 6\n");
+  start_with(llm, "TIMEOUT = 1\nMAX_RETRIES = 6\n");
   // 500, a hang past the timeout, truncated JSON, then prose around JSON
   // with braces inside strings: the last one is used.
   llm.control("/__script",
@@ -132,8 +130,7 @@ TEST_F(AiPipeline, FaultsAreRetriedUntilAUsableAnswer) {
 TEST_F(AiPipeline, SlowChunkedAnswerIsReadWhole) {
   fake_llm llm{dir_.path()};
   ASSERT_TRUE(llm.ready());
-  start("OPENAI_URL_PRIMARY = " + llm.chat_url()
-        + "\nOPENAI_URL_SECONDARY =\n");
+  start_with(llm);
   llm.control("/__script", "[{\"slow_ms\":300,\"content\":"
                              + quoted(answer("no", "Slow but fine.")) + "}]");
   const auto uid = send_image();
@@ -144,8 +141,7 @@ TEST_F(AiPipeline, SlowChunkedAnswerIsReadWhole) {
 TEST_F(AiPipeline, UnusableAnswersEndInErrorWithTheReason) {
   fake_llm llm{dir_.path()};
   ASSERT_TRUE(llm.ready());
-  start("OPENAI_URL_PRIMARY = " + llm.chat_url()
-        + "\nOPENAI_URL_SECONDARY =\nMAX_RETRIES = 3\n");
+  start_with(llm, "MAX_RETRIES = 3\n");
   // Out of range severity, every time.
   llm.control("/__default",
               "{\"content\":" + quoted(answer("yes", "Bad scale.", 42)) + "}");
@@ -164,8 +160,7 @@ TEST_F(AiPipeline, UnusableAnswersEndInErrorWithTheReason) {
 TEST_F(AiPipeline, UnsupportedRegionIsIgnoredWithoutAnAiCall) {
   fake_llm llm{dir_.path()};
   ASSERT_TRUE(llm.ready());
-  start("OPENAI_URL_PRIMARY = " + llm.chat_url()
-        + "\nOPENAI_URL_SECONDARY =\n");
+  start_with(llm);
   const auto uid = send_image("Genunchi AP"); // knee: not analysed
   ASSERT_TRUE(wait_status(uid, "ignore")) << output();
   EXPECT_EQ(text_of(exam(uid), {"exam", "reason"}),
@@ -218,9 +213,8 @@ TEST_F(AiPipeline, ErroredExamsAreRetriedAfterErrorRetryMinutes) {
   fake_llm llm{dir_.path()};
   ASSERT_TRUE(llm.ready());
   // 0.05 minutes = 3 s, checked every 1.5 s.
-  start("OPENAI_URL_PRIMARY = " + llm.chat_url()
-        + "\nOPENAI_URL_SECONDARY =\nMAX_RETRIES = 1\n"
-          "ERROR_RETRY_MINUTES = 0.05\n");
+  start_with(llm, "MAX_RETRIES = 1\n"
+                  "ERROR_RETRY_MINUTES = 0.05\n");
   llm.control("/__default", "{\"content\":\"Not JSON at all.\"}");
   const auto uid = send_image();
   ASSERT_TRUE(wait_status(uid, "error")) << output();
@@ -239,8 +233,7 @@ TEST_F(AiPipeline, PromptFilesReplaceTheBuiltInPrompts) {
   ASSERT_TRUE(llm.ready());
   const auto system_file = dir_.path() / "system.txt";
   std::ofstream{system_file} << "You are the XRV-TEST radiologist.";
-  start("OPENAI_URL_PRIMARY = " + llm.chat_url() + "\nOPENAI_URL_SECONDARY =\n",
-        "[prompts]\nSYSTEM = " + system_file.string() + "\n");
+  start_with(llm, {}, "[prompts]\nSYSTEM = " + system_file.string() + "\n");
   llm.control("/__default",
               "{\"content\":" + quoted(answer("no", "Clear.")) + "}");
   const auto uid = send_image();

@@ -28,10 +28,10 @@ TEST_F(AiNotify, OnePostPerPositiveAndNoneForNegatives) {
       return http_call("GET", sink + "/__requests").status == 200;
     },
     10s));
-  start("OPENAI_URL_PRIMARY = " + llm.chat_url() + "\nOPENAI_URL_SECONDARY =\n",
-        "[notifications]\nNTFY_URL = " + sink
-          + "/xrv-alerts\nPUBLIC_URL = https://xrv.example\n",
-        {"--enable-ntfy"}); // the original's flag for ENABLE_NTFY
+  start_with(llm, {},
+             "[notifications]\nNTFY_URL = " + sink
+               + "/xrv-alerts\nPUBLIC_URL = https://xrv.example\n",
+             {"--enable-ntfy"}); // the original's flag for ENABLE_NTFY
   llm.control("/__script",
               "[{\"content\":" + quoted(answer("yes", "Fracture.", 7))
                 + "},{\"content\":" + quoted(answer("no", "Normal.")) + "},"
@@ -73,8 +73,7 @@ TEST_F(AiNotify, OnePostPerPositiveAndNoneForNegatives) {
 TEST_F(AiTools, CheckAnalyseTranslateThroughTheFake) {
   fake_llm llm{dir_.path()};
   ASSERT_TRUE(llm.ready());
-  start("OPENAI_URL_PRIMARY = " + llm.chat_url()
-        + "\nOPENAI_URL_SECONDARY =\n");
+  start_with(llm);
   ASSERT_TRUE(wait_until(
     [&] {
       return get("/api/config").status == 200;

@@ -74,13 +74,12 @@ inline bool classified(const json::value& e) {
 /// A server with the fake LLM as its only endpoint and ENABLE_HIS.
 class FhirServer : public AiServer {
 protected:
-  void start_with(const fake_llm& llm, const std::string& fhir_section) {
+  void start_with_fhir(const fake_llm& llm, const std::string& fhir_section) {
     env_["XRV_PROCESSING_ENABLE_HIS"] = "true";
-    start("OPENAI_URL_PRIMARY = " + llm.chat_url()
-            + "\nOPENAI_URL_SECONDARY =\n",
-          "[fhir]\nPOLL_INTERVAL = 1\nHEALTH_INTERVAL = 1\nTIMEOUT = 2\n"
-          "BACKOFF_SECONDS = 1\nREQUESTS_PER_MINUTE = 0\n"
-            + fhir_section);
+    start_with(llm, {},
+               "[fhir]\nPOLL_INTERVAL = 1\nHEALTH_INTERVAL = 1\nTIMEOUT = 2\n"
+               "BACKOFF_SECONDS = 1\nREQUESTS_PER_MINUTE = 0\n"
+                 + fhir_section);
   }
 
   /// Waits until the exam's report is classified.

@@ -31,9 +31,9 @@ TEST_F(FhirHipocrate, OriginalRequestsAndFields) {
       {"type": "eco", "region": "chest", "data": "Alt examen"},
       {"type": "RADIO", "region": "chest", "data": "  Cord normal. SCD libere. "}
     ]}}})");
-  start_with(llm_, "FHIR_URL = " + facade_.url("")
-                     + "\nFHIR_DIALECT = hipocrate\nFHIR_USERNAME = "
-                       "hipocrate\nFHIR_PASSWORD = hipocrate\n");
+  start_with_fhir(llm_, "FHIR_URL = " + facade_.url("")
+                          + "\nFHIR_DIALECT = hipocrate\nFHIR_USERNAME = "
+                            "hipocrate\nFHIR_PASSWORD = hipocrate\n");
   llm_.control(
     "/__script",
     "[{\"content\":" + quoted(answer("no", "Normal.", 0)) + "},{\"content\":"

@@ -103,9 +103,10 @@ protected:
   }
 
   void start_r4(const std::string& password = "secret") {
-    start_with(llm_, "FHIR_URL = " + fhir_.url("/fhir")
-                       + "\nFHIR_USERNAME = xrv\nFHIR_PASSWORD = " + password
-                       + "\nIDENTIFIER_SYSTEM = urn:oid:1.2.3\n");
+    start_with_fhir(llm_,
+                    "FHIR_URL = " + fhir_.url("/fhir")
+                      + "\nFHIR_USERNAME = xrv\nFHIR_PASSWORD = " + password
+                      + "\nIDENTIFIER_SYSTEM = urn:oid:1.2.3\n");
   }
 
   /// The analysis (positive), the translation and the check (normal).

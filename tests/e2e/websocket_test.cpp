@@ -101,8 +101,7 @@ protected:
 TEST_F(WebSocket, EachEventFiresOnItsTriggerWithTheDocumentedPayload) {
   fake_llm llm{dir_.path()};
   ASSERT_TRUE(llm.ready());
-  start("OPENAI_URL_PRIMARY = " + llm.chat_url()
-        + "\nOPENAI_URL_SECONDARY =\nMAX_RETRIES = 1\n");
+  start_with(llm, "MAX_RETRIES = 1\n");
   llm.control("/__default",
               "{\"content\":" + quoted(answer("yes", "Right effusion.", 8))
                 + "}");
