@@ -45,7 +45,7 @@ failed_exam(const std::string& uid, std::string reason) {
   e.region = "unknown";
   e.status = store::exam_status::error;
   e.status_reason = std::move(reason);
-  e.cnp = "unknown";
+  e.cnp = dicom::unidentified_patient(uid);
   store::patient_record p;
   p.cnp = e.cnp;
   return {e, p};

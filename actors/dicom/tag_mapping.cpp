@@ -166,6 +166,10 @@ std::optional<std::string> dicom_time(std::string_view tm) {
   return two(hour) + ":" + two(minute) + ":" + two(second);
 }
 
+std::string unidentified_patient(std::string_view uid) {
+  return "unknown-" + std::string{uid};
+}
+
 result<mapped_exam> map_exam(const dicom_tags& tags, const region_rules& rules,
                              std::string_view receipt_time) {
   const auto uid = trim(tags.sop_instance_uid);
@@ -177,12 +181,9 @@ result<mapped_exam> map_exam(const dicom_tags& tags, const region_rules& rules,
 
   store::patient_record patient;
   patient.cnp = decoded(tags.patient_id, charset);
-  // No Patient ID (anonymised or test images): a patient of this study
-  // alone, never one shared with other unidentified studies (their reports
-  // would become each other's prior studies).
-  if (patient.cnp.empty()) {
+  if (patient.cnp.empty()) { // anonymised or test images
     const auto study = trim(tags.study_uid);
-    patient.cnp = "unknown-" + std::string{study.empty() ? uid : study};
+    patient.cnp = unidentified_patient(study.empty() ? uid : study);
   }
   patient.name = person_name(to_utf8(trim(tags.patient_name), charset));
   const auto cnp = validate_cnp(patient.cnp);

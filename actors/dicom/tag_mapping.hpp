@@ -70,11 +70,17 @@ using mapped_exam = std::pair<store::exam_record, store::patient_record>;
 /// - protocol: the first non-empty of ProtocolName, SeriesDescription,
 ///   StudyDescription, BodyPartExamined; region from it (`identify_region`).
 /// - type: Modality, `CR` when empty.
-/// - patient: cnp = PatientID; name decoded to UTF-8 (its first non-empty
-///   component group, trailing `^` dropped); sex = PatientSex when M/F/O,
-///   else from a valid CNP, else empty; birthdate = PatientBirthDate when a
-///   real date, else from a valid CNP, else empty; county from a valid CNP,
-///   else -1.
+/// - patient: cnp = PatientID (`unidentified_patient` of the study, else of
+///   the instance, when there is none); name decoded to UTF-8 (its first
+///   non-empty component group, trailing `^` dropped); sex = PatientSex when
+///   M/F/O, else from a valid CNP, else empty; birthdate = PatientBirthDate
+///   when a real date, else from a valid CNP, else empty; county from a valid
+///   CNP, else -1.
+/// The patient key of an image without Patient ID: `unknown-<uid>`, for a
+/// study (or an instance) alone, never shared with other unidentified
+/// images, whose reports would otherwise become each other's prior studies.
+[[nodiscard]] std::string unidentified_patient(std::string_view uid);
+
 [[nodiscard]] result<mapped_exam> map_exam(const dicom_tags& tags,
                                            const region_rules& rules,
                                            std::string_view receipt_time);

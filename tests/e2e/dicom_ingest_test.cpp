@@ -87,23 +87,27 @@ protected:
 
   // Sends a copy of the real CR with `attribute` (dcmodify -m) changed and
   // expects it acknowledged and shown as an error exam whose reason has
-  // `reason`.
-  static void expect_error_exam(const std::string& name,
-                                const std::string& attribute,
-                                const std::string& reason) {
+  // `reason`; returns the exam (null if it never came).
+  static json::value expect_error_exam(const std::string& name,
+                                       const std::string& attribute,
+                                       const std::string& reason) {
     auto file = derive(name, "");
     sh("dcmodify -nb -m \"" + attribute + "\" " + file.string());
     const auto uid = sop_uid(file);
     auto out = send(file, "");
     EXPECT_EQ(out.find("Store Failed"), std::string::npos) << out;
     auto exam = wait_exam(uid);
-    ASSERT_TRUE(exam.is_object()) << out;
+    if (!exam.is_object()) {
+      ADD_FAILURE() << "exam " << uid << " never stored\n" << out;
+      return exam;
+    }
     EXPECT_EQ(exam.at("exam").at("status").as_string(), "error");
-    ASSERT_TRUE(exam.at("exam").at("reason").is_string());
-    EXPECT_NE(
-      std::string{exam.at("exam").at("reason").as_string()}.find(reason),
-      std::string::npos)
+    const auto& why = exam.at("exam").at("reason");
+    EXPECT_TRUE(why.is_string()
+                && std::string{why.as_string()}.find(reason)
+                     != std::string::npos)
       << exam;
+    return exam;
   }
 
   // A copy of `src` with a new SOP Instance UID, transformed by `tool`.
@@ -331,8 +335,13 @@ TEST_F(DicomIngest, ReSentImageOfAnErroredExamIsProcessedAgain) {
 
 TEST_F(DicomIngest, ImageTheStoreRefusesIsStillShownAsAnErrorExam) {
   // A Patient ID far beyond LO's 64 characters, longer than a database key.
-  expect_error_exam("huge-patient-id", "PatientID=" + std::string(600, '7'),
-                    "cannot be stored");
+  const auto exam
+    = expect_error_exam("huge-patient-id", "PatientID=" + std::string(600, '7'),
+                        "cannot be stored");
+  ASSERT_TRUE(exam.is_object());
+  // A patient of its own: unidentified exams never share prior studies.
+  EXPECT_EQ(exam.at("patient").at("cnp").as_string(),
+            "unknown-" + std::string{exam.at("uid").as_string()});
 }
 
 TEST_F(DicomIngest, WrongCalledAeTitleIsRejected) {
