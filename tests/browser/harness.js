@@ -8,25 +8,15 @@
 const { chromium } = require("playwright-core");
 const { spawn, execFileSync } = require("child_process");
 const fs = require("fs");
-const net = require("net");
 const os = require("os");
 const path = require("path");
+
+const { freePort } = require("../support/free_port");
 
 const binary = process.env.XRV_BINARY;
 const source = process.env.XRV_SOURCE_DIR;
 const artifacts = process.env.XRV_ARTIFACTS || path.join(os.tmpdir(), "xrv-artifacts");
 const TEST_CR = "/usr/lib/python3/dist-packages/pydicom/data/test_files/dicomdirtests/77654033/CR1/6154";
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
 
 // Polls `fn` (sync or async) until it returns a truthy value; returns it, or
 // throws `what` after `ms`.

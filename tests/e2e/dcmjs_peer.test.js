@@ -10,9 +10,10 @@
 const { spawn } = require("child_process");
 const crypto = require("crypto");
 const fs = require("fs");
-const net = require("net");
 const os = require("os");
 const path = require("path");
+
+const { freePort } = require("../support/free_port");
 
 const dimse = require("dcmjs-dimse");
 const dcmjs = require("dcmjs");
@@ -30,17 +31,6 @@ const realCr = "/usr/lib/python3/dist-packages/pydicom/data/test_files/dicomdirt
 const calledAe = "XRAYVISION";
 const callingAe = "DCMJS";
 const auth = "Basic " + Buffer.from("admin:adm").toString("base64");
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
