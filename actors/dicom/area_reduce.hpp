@@ -3,7 +3,8 @@
 // Exact area-average reduction of a grey image of 16-bit samples, fed a band
 // of rows at a time so that a 10 MB radiograph never needs a full-size copy
 // (the rendering's fast path streams the pixel data through it). Pure: no
-// DCMTK; integer arithmetic, so the result does not depend on the compiler.
+// DCMTK; exact arithmetic (integers, and doubles holding integers below
+// 2^48), so the result does not depend on the compiler or the CPU.
 
 #include <cstdint>
 #include <span>
